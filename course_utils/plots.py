@@ -1,0 +1,283 @@
+"""Figures a person would put on a slide: one style, labelled axes, explicit bounds.
+
+Every function draws on an ``ax`` it is given (or a new one) and returns the ``ax``, so a
+notebook composes figures with ``fig, axes = plt.subplots(...)``. Runs that diverged are
+drawn up to their last finite value and marked with a red ✗ and the step, never left as an
+empty axis.
+
+Inputs are deliberately loose: a trajectory may be a ``train.descend`` result (anything
+with ``.points`` and ``.diverged_at``) or a plain array of points; a loss curve may be a
+``train.fit`` history (anything with ``.loss``) or a plain array.
+"""
+from __future__ import annotations
+
+import numpy as np
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+
+from . import _validate
+
+STYLE = {
+    "figure.figsize": (6.4, 4.2),
+    "figure.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "lines.linewidth": 1.8,
+    "image.cmap": "viridis",
+}
+#: One colour per optimizer name, so a method keeps its colour across the course.
+COLORS = {
+    "GD": "#1f77b4", "SGD": "#1f77b4", "Momentum": "#ff7f0e", "SGDM": "#ff7f0e", "Heavy ball": "#ff7f0e",
+    "Nesterov": "#8c564b", "Adagrad": "#2ca02c", "RMSprop": "#d62728", "RMSProp": "#d62728", "Adam": "#9467bd",
+    "AdamW": "#e377c2", "AMSGrad": "#17becf", "NAdam": "#bcbd22", "RAdam": "#7f7f7f", "AdaBound": "#aec7e8",
+    "Lookahead": "#98df8a",
+}
+DIVERGED = "#d62728"
+
+
+def use_style() -> None:
+    """Apply the course's figure style (called when this module is imported)."""
+    mpl.rcParams.update(STYLE)
+
+
+use_style()
+
+
+def _ax(ax):
+    return ax if ax is not None else plt.subplots()[1]
+
+
+def _color(name, index):
+    return COLORS.get(str(name).split(" ")[0], f"C{index % 10}")
+
+
+def _points_and_divergence(path):
+    """(points array of shape (steps+1, dim), first non-finite step or None)."""
+    points = np.asarray(getattr(path, "points", path), dtype=float)
+    if points.ndim == 1:
+        points = points[:, None]
+    finite = np.all(np.isfinite(points), axis=-1)
+    diverged = getattr(path, "diverged_at", None)
+    if diverged is not None and np.ndim(diverged) == 0 and diverged is not False and int(diverged) >= 0:
+        return points, int(diverged)
+    bad = np.flatnonzero(~finite)
+    return points, (int(bad[0]) if bad.size else None)
+
+
+def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels=True, filled=True):
+    """Contour plot of a 2-D ``surface`` over explicit ``bounds`` ((x_min, x_max), (y_min, y_max)).
+
+    Levels are spaced logarithmically above the minimum (``log_levels``) so both the valley
+    floor and the walls show. Marks the known minimum with a white star.
+    """
+    ax = _ax(ax)
+    if getattr(surface, "dim", 2) != 2:
+        raise ValueError(f"surface must be 2-D for a contour plot, got dim={surface.dim}")
+    (x0, x1), (y0, y1) = bounds if bounds is not None else surface.bounds
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    X, Y = np.meshgrid(xs, ys)
+    Z = surface.value(np.stack([X, Y], axis=-1))
+    if log_levels:
+        lo, hi = float(np.min(Z)), float(np.max(Z))
+        spread = max(hi - lo, 1e-12)
+        lv = lo + spread * (np.logspace(-4, 0, levels))
+        lv = np.unique(np.concatenate([[lo], lv]))
+    else:
+        lv = levels
+    if filled:
+        ax.contourf(X, Y, Z, levels=lv, cmap="viridis", alpha=0.85)
+    ax.contour(X, Y, Z, levels=lv, colors="white", linewidths=0.4, alpha=0.6)
+    minimum = getattr(surface, "minimum", None)
+    if minimum is not None:
+        ax.plot(*np.asarray(minimum)[:2], marker="*", color="white", markersize=14, markeredgecolor="black",
+                linestyle="none", label="minimum")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel(r"$\theta_1$")
+    ax.set_ylabel(r"$\theta_2$")
+    ax.grid(False)
+    return ax
+
+
+def trajectories(surface, paths, ax=None, bounds=None, title=None, markers=True, contour_kwargs=None):
+    """Optimizer paths over the contours of ``surface``.
+
+    ``paths``: ``{label: points (steps+1, 2) or a descend() result}``. Each path starts at a
+    circle and ends at a square; a path that diverged ends at a red ✗ at its last finite point,
+    with the step in its legend label.
+    """
+    ax = contour(surface, ax=ax, bounds=bounds, **(contour_kwargs or {}))
+    for i, (label, path) in enumerate(dict(paths).items()):
+        points, diverged = _points_and_divergence(path)
+        color = _color(label, i)
+        shown = points[:diverged] if diverged is not None else points
+        text = f"{label} (diverged at step {diverged})" if diverged is not None else label
+        ax.plot(shown[:, 0], shown[:, 1], "-", color=color, label=text, marker="." if markers else None,
+                markersize=3)
+        if len(shown):
+            ax.plot(*shown[0, :2], "o", color=color, markersize=6, markeredgecolor="black")
+            end_marker = "x" if diverged is not None else "s"
+            ax.plot(*shown[-1, :2], end_marker, color=DIVERGED if diverged is not None else color,
+                    markersize=9 if diverged is not None else 6, markeredgewidth=2.5 if diverged is not None else 1)
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def curve_1d(surface, paths=None, ax=None, bounds=None, resolution=400, title=None):
+    """A 1-D loss curve with optimizer paths drawn as balls rolling on it."""
+    ax = _ax(ax)
+    x0, x1 = bounds if bounds is not None else surface.bounds
+    xs = np.linspace(x0, x1, resolution)
+    ax.plot(xs, surface.value(xs[:, None]), color="black", linewidth=2, label="loss")
+    for i, (label, path) in enumerate(dict(paths or {}).items()):
+        points, diverged = _points_and_divergence(path)
+        shown = points[:diverged] if diverged is not None else points
+        color = _color(label, i)
+        ys = surface.value(shown[:, :1])
+        ax.plot(shown[:, 0], ys, "o", color=color, alpha=0.35, markersize=4)
+        ax.plot(shown[-1, 0], ys[-1], "o", color=color, markersize=11, markeredgecolor="black",
+                label=f"{label}: ends at θ = {shown[-1, 0]:.2f}")
+    ax.set_xlim(x0, x1)
+    ax.set_xlabel(r"parameter $\theta$")
+    ax.set_ylabel(r"loss $L(\theta)$")
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss", title=None, x=None):
+    """Loss against step for several runs: ``{label: array or history with .loss}``.
+
+    Arrays of shape (steps, runs) are drawn as the median with a band from the minimum to the
+    maximum over runs. A run that diverged is drawn up to its last finite loss and marked with
+    a red ✗ and the step; a run with no finite value at all says so in the axes.
+    """
+    ax = _ax(ax)
+    notes = []
+    for i, (label, curve) in enumerate(dict(curves).items()):
+        values = np.asarray(getattr(curve, "loss", curve), dtype=float)
+        color = _color(label, i)
+        steps = np.arange(len(values)) if x is None else np.asarray(x)[: len(values)]
+        if values.ndim == 2:
+            finite_rows = np.all(np.isfinite(values), axis=1)
+            cut = len(values) if finite_rows.all() else int(np.argmin(finite_rows))
+            mid = np.median(values[:cut], axis=1)
+            ax.fill_between(steps[:cut], values[:cut].min(axis=1), values[:cut].max(axis=1), color=color, alpha=0.2)
+            ax.plot(steps[:cut], mid, color=color, label=f"{label} (median of {values.shape[1]}, band min-max)")
+            continue
+        diverged = getattr(curve, "diverged_at", None)
+        bad = np.flatnonzero(~np.isfinite(values))
+        first_bad = int(bad[0]) if bad.size else (int(diverged) if diverged is not None else None)
+        shown = values[:first_bad] if first_bad is not None else values
+        if first_bad is not None:
+            label = f"{label} (diverged at step {first_bad})"
+        if len(shown) == 0:
+            notes.append(label)
+            continue
+        ax.plot(steps[: len(shown)], shown, color=color, label=label)
+        if first_bad is not None:
+            ax.plot(steps[len(shown) - 1], shown[-1], "x", color=DIVERGED, markersize=12, markeredgewidth=3)
+    if notes:
+        ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", va="center", color=DIVERGED,
+                fontsize=12, fontweight="bold")
+    if log and any(line.get_ydata().size and np.nanmin(line.get_ydata()) > 0 for line in ax.get_lines()):
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def schedules(named, steps, ax=None, title=None, log=False):
+    """Learning rate against step for ``{label: schedule}`` (each a callable of the 0-based step)."""
+    ax = _ax(ax)
+    steps = int(_validate.number("steps", steps, low=1, integer=True))
+    t = np.arange(steps)
+    for i, (label, schedule) in enumerate(dict(named).items()):
+        ax.plot(t, np.broadcast_to(schedule(t), t.shape), label=label, color=f"C{i % 10}")
+    ax.set_xlabel("step t")
+    ax.set_ylabel(r"learning rate $\eta_t$")
+    if log:
+        ax.set_yscale("log")
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def heatmap(values, x_ticks, y_ticks, ax=None, xlabel="", ylabel="", title=None, fmt="{:.2f}", cbar_label="",
+            best="min", log_color=False):
+    """A labelled grid (e.g. final loss for learning rate × batch size), the best cell outlined.
+
+    Non-finite cells (diverged runs) are shown in grey with the text "div.".
+    """
+    ax = _ax(ax)
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(y_ticks), len(x_ticks)):
+        raise ValueError(f"values has shape {values.shape} but the ticks give {(len(y_ticks), len(x_ticks))}")
+    _validate.choice("best", best, ("min", "max", None))
+    shown = np.ma.masked_invalid(values)
+    norm = mpl.colors.LogNorm() if log_color else None
+    cmap = mpl.colormaps["viridis_r" if best == "min" else "viridis"].with_extremes(bad="#cccccc")
+    image = ax.imshow(shown, cmap=cmap, norm=norm, aspect="auto", origin="lower")
+    for (r, c), v in np.ndenumerate(values):
+        ax.text(c, r, fmt.format(v) if np.isfinite(v) else "div.", ha="center", va="center", fontsize=8,
+                color="black" if not np.isfinite(v) else "white")
+    if best and np.isfinite(values).any():
+        r, c = np.unravel_index(np.nanargmin(values) if best == "min" else np.nanargmax(values), values.shape)
+        ax.add_patch(mpl.patches.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2.5))
+    ax.set_xticks(range(len(x_ticks)), [str(t) for t in x_ticks])
+    ax.set_yticks(range(len(y_ticks)), [str(t) for t in y_ticks])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(False)
+    plt.colorbar(image, ax=ax, label=cbar_label)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def animate(surface, paths, frames=None, interval=60, bounds=None, title=None):
+    """An HTML (JavaScript) animation of optimizer paths moving over the contours.
+
+    Returns an ``IPython.display.HTML`` object; the figure is closed so it does not show twice.
+    """
+    from IPython.display import HTML
+    from matplotlib.animation import FuncAnimation
+
+    paths = {label: _points_and_divergence(p)[0] for label, p in dict(paths).items()}
+    n = max(len(p) for p in paths.values())
+    frames = min(n, 120) if frames is None else int(_validate.number("frames", frames, low=1, integer=True))
+    fig, ax = plt.subplots()
+    contour(surface, ax=ax, bounds=bounds)
+    lines = {label: ax.plot([], [], "-o", color=_color(label, i), markersize=3, label=label)[0]
+             for i, label in enumerate(paths)}
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    index = np.linspace(0, n - 1, frames).astype(int)
+
+    def draw(frame):
+        upto = index[frame] + 1
+        for label, line in lines.items():
+            shown = paths[label][:upto]
+            line.set_data(shown[:, 0], shown[:, 1])
+        return list(lines.values())
+
+    movie = FuncAnimation(fig, draw, frames=frames, interval=interval, blit=True)
+    html = HTML(movie.to_jshtml())
+    plt.close(fig)
+    return html

@@ -1,0 +1,58 @@
+import json
+
+import numpy as np
+import pytest
+
+from course_utils import check
+
+
+@pytest.mark.parametrize("value, op, bound", [
+    (0.5, "<", 1.0), (1.0, "<=", 1.0), (2.0, ">", 1.0), (1.0, ">=", 1.0), (0.97, "between", (0.95, 1.05)),
+    (np.float32(0.2), "<", 0.3), (np.array(3.0), ">", 2),
+])
+def test_claim_passes_and_prints(value, op, bound, capsys):
+    assert check.claim("C99.1", value, op, bound, what="ratio") == pytest.approx(float(value))
+    out = capsys.readouterr().out
+    assert out.startswith("✓ C99.1  ratio = ") and check.RESULTS["C99.1"]["passed"]
+
+
+@pytest.mark.parametrize("value, op, bound", [
+    (1.5, "<", 1.0), (1.01, "<=", 1.0), (1.0, ">", 1.0), (0.9, ">=", 1.0), (1.2, "between", (0.95, 1.05)),
+    (float("nan"), "<", 1.0), (float("inf"), ">", 1.0),
+])
+def test_claim_fails_with_the_numbers(value, op, bound):
+    with pytest.raises(AssertionError, match=r"C99.2 .* does not hold"):
+        check.claim("C99.2", value, op, bound)
+    assert check.RESULTS["C99.2"]["passed"] is False
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(value=1.0, op="~", bound=1.0), "op must be one of"),
+    (dict(value=np.ones(3), op="<", bound=1.0), "value must be a single number"),
+    (dict(value=1.0, op="between", bound=1.0), "bound must be a \\(low, high\\) pair"),
+    (dict(value=1.0, op="between", bound=(2.0, 1.0)), "low <= high"),
+])
+def test_claim_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        check.claim("C99.3", **kwargs)
+
+
+def test_claim_log(tmp_path, monkeypatch):
+    log = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("COURSE_CLAIMS_LOG", str(log))
+    check.claim("C99.4", 0.123456789, "<", 1, note="a note")
+    record = json.loads(log.read_text().splitlines()[-1])
+    assert record == {"id": "C99.4", "value": 0.123457, "op": "<", "bound": 1.0, "passed": True}
+
+
+def test_close_and_true(capsys):
+    check.close([1.0, 2.0], np.array([1.0, 2.0 + 1e-9]), "w")
+    assert "✓ w is correct" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="w is off: largest difference 0.5"):
+        check.close([1.0, 2.5], [1.0, 2.0], "w")
+    with pytest.raises(AssertionError, match="shape"):
+        check.close([1.0], [1.0, 2.0], "w")
+    check.true(3 > 2, "never shown", passed="three is more than two")
+    assert "✓ three is more than two" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="too small"):
+        check.true(False, "too small")
