@@ -10,7 +10,7 @@ export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 JOBS ?= 2
 
-.PHONY: lab test venv clean
+.PHONY: lab test venv clean student grade
 
 venv: $(STAMP)
 
@@ -30,6 +30,14 @@ lab: $(STAMP)
 test: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
 		--cov=course_utils --cov-report=term $(PYTEST_ARGS)
+
+# Teaching assistants: the student version (solutions stubbed) and grading of submissions.
+student: $(STAMP)
+	$(PY) tools/student.py --out dist/student
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submitted-notebooks"; exit 2; }
+	$(PY) tools/grade.py "$(SUBMISSIONS)" --out grades
 
 clean:
 	rm -rf $(VENV) build dist _build .pytest_cache .coverage htmlcov
