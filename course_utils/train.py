@@ -1,0 +1,424 @@
+"""Training loops: :func:`fit` trains an :class:`~course_utils.nn.MLP` on data, :func:`descend`
+runs an optimizer on an error surface (many runs at once).
+
+Both stop (a run, for ``descend``) at the first non-finite loss, warn, and say where::
+
+    history = fit(net, optim.SGD(lr=0.1, momentum=0.9), X, y, epochs=20, X_val=Xv, y_val=yv)
+    history.loss[-1], history.val_accuracy[-1], history.diverged_at
+
+One step of :func:`fit`, for a mini-batch ``B`` drawn by :func:`course_utils.data.epochs`::
+
+    L, g = net.loss_and_grad(X_B, y_B)      # record L, lr, ‖g‖
+    g ← g · min(1, c / ‖g‖)                  # clip_norm = c (optional)
+    g ← grad_transform(g, t)                 # optional hook, e.g. gradient noise (C07.3)
+    θ ← optimizer.step(θ, g)
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import data as _data
+from ._validate import number
+
+__all__ = ["fit", "History", "descend", "Trajectory", "DivergenceWarning"]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training stopped (or a run was frozen) because the loss became nan or infinite."""
+
+
+def _current_lr(optimizer) -> float:
+    """The learning rate of the optimizer's next step, as one number (the mean of an array)."""
+    if hasattr(optimizer, "current_lr"):
+        return float(np.mean(optimizer.current_lr()))
+    lr = getattr(optimizer, "lr", math.nan)  # a stand-in optimizer without current_lr()
+    if callable(lr):
+        lr = lr(getattr(optimizer, "t", 0))
+    return float(np.mean(lr))
+
+
+@contextlib.contextmanager
+def _closing(bar):
+    """Close the progress bar however the loop ends."""
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+# --------------------------------------------------------------------------- fit
+@dataclass
+class History:
+    """What happened during :func:`fit`.
+
+    Per step ``t`` (arrays of equal length, one entry per optimizer step attempted):
+    ``step`` (0, 1, ...), ``epoch``, ``loss`` (mini-batch loss before the step), ``lr`` (its
+    learning rate), ``grad_norm`` (‖g‖ of the raw mini-batch gradient, before clipping and
+    ``grad_transform``), ``samples`` (samples touched so far, including this batch).
+
+    Per evaluation (at step 0, every ``eval_every`` steps and after the last step; evaluation
+    mode, whole data sets): ``eval_step`` (number of steps taken when evaluated),
+    ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy`` (nan where not
+    available).
+
+    ``diverged_at``: None, or the step whose loss was not finite (training stopped there,
+    before updating). ``message``: why training stopped. ``best_params``/``best_step``: the
+    parameters with the lowest validation loss seen (None without validation data).
+    """
+
+    step: np.ndarray
+    epoch: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_norm: np.ndarray
+    samples: np.ndarray
+    eval_step: np.ndarray
+    train_loss: np.ndarray
+    train_accuracy: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    diverged_at: int | None = None
+    message: str = ""
+    stopped_by: str = ""
+    best_params: np.ndarray | None = None
+    best_step: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def steps(self) -> int:
+        """Optimizer steps taken (a diverged step is attempted but not taken)."""
+        return len(self.step) - (self.diverged_at is not None)
+
+    @property
+    def samples_seen(self) -> int:
+        return int(self.samples[-1]) if len(self.samples) else 0
+
+    def __repr__(self) -> str:
+        last = f", val_accuracy={self.val_accuracy[-1]:.4f}" if len(self.val_accuracy) and \
+            np.isfinite(self.val_accuracy[-1]) else ""
+        final = f", loss={self.loss[-1]:.4g}" if len(self.loss) else ""
+        return (f"History(steps={self.steps}, samples={self.samples_seen}{final}{last}, "
+                f"stopped_by={self.stopped_by!r}, diverged_at={self.diverged_at})")
+
+
+def _norm(g) -> float:
+    """‖g‖ (in float64 when the float32 sum of squares overflows); inf or nan if g is."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        squares = float(np.dot(g, g))
+    if not math.isfinite(squares) and np.isfinite(g).all():
+        squares = float(np.dot(g.astype(np.float64), g.astype(np.float64)))
+    return math.sqrt(squares)
+
+
+def _evaluate(net, X, y):
+    if X is None:
+        return math.nan, math.nan
+    was_training = net.training
+    net.eval()
+    try:
+        loss = net.loss(X, y)
+        accuracy = net.accuracy(X, y) if net.is_classifier else math.nan
+    finally:
+        net.training = was_training
+    return loss, accuracy
+
+
+def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batch_size=32,
+        shuffle=True, seed=0, drop_last=False, X_val=None, y_val=None, eval_every=None,
+        eval_train=True, patience=None, clip_norm=None, grad_transform=None, progress=True,
+        callback=None) -> History:
+    """Train ``net`` with ``optimizer`` on ``(X, y)`` in mini-batches; returns a :class:`History`.
+
+    Stops at whichever comes first: ``epochs`` passes over the data, ``steps`` optimizer
+    steps, ``max_samples`` samples touched (a compute budget in gradient evaluations: the last
+    batch is cut so the budget is never exceeded; evaluations are free), ``patience``
+    evaluations without a new lowest validation loss (early stopping), or the first
+    non-finite loss (a :class:`DivergenceWarning` names the step and learning rate).
+
+    Parameters
+    ----------
+    net : course_utils.nn.MLP (anything with ``params``, ``loss_and_grad(X, y, training=, out=)``,
+        ``loss``, ``accuracy``, ``is_classifier``, ``training``/``eval()``). Steps run in
+        training mode (dropout on, batch statistics), evaluations in evaluation mode; the
+        network's own mode (``net.training``) is left as it was.
+    optimizer : has ``step(params, grads)`` (updates in place), ideally ``current_lr()``.
+    batch_size : samples per step; ``shuffle``: True (a fresh order every epoch), ``"once"``
+        (one random order, repeated), False (the order given, e.g. sorted by label).
+    X_val, y_val : validation data, evaluated every ``eval_every`` steps (default: every epoch).
+    eval_train : also evaluate the loss and accuracy on the whole training set.
+    clip_norm : rescale the gradient to norm ``clip_norm`` when it is longer (C07.9).
+    grad_transform : ``g = grad_transform(g, step)`` before the update (e.g. gradient noise).
+    progress : show a tqdm progress bar.
+    callback : ``callback(step, net, loss)`` after every step; return True to stop.
+    """
+    X, y = _data._check_xy(X, y)
+    batch_size = number("batch_size", batch_size, low=1, integer=True)
+    if epochs is not None:
+        epochs = number("epochs", epochs, low=1, integer=True)
+    if steps is not None:
+        steps = number("steps", steps, low=0, integer=True)
+    if max_samples is not None:
+        max_samples = number("max_samples", max_samples, low=1, integer=True)
+    if epochs is None and steps is None and max_samples is None:
+        raise ValueError("give at least one of epochs, steps or max_samples (when to stop), got none")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val must be given together (or neither)")
+    steps_per_epoch = len(y) // batch_size if drop_last else math.ceil(len(y) / batch_size)
+    if steps_per_epoch == 0:
+        raise ValueError(f"batch_size must be <= the number of samples ({len(y)}) with "
+                         f"drop_last=True, got {batch_size}")
+    if eval_every is None:
+        eval_every = steps_per_epoch
+    eval_every = number("eval_every", eval_every, low=1, integer=True)
+    if patience is not None:
+        patience = number("patience", patience, low=1, integer=True)
+        if X_val is None:
+            raise ValueError("patience (early stopping) needs validation data X_val, y_val")
+    if clip_norm is not None:
+        clip_norm = number("clip_norm", clip_norm, low=0, low_open=True)
+    for name, hook in (("grad_transform", grad_transform), ("callback", callback)):
+        if hook is not None and not callable(hook):
+            raise ValueError(f"{name} must be a callable or None, got {type(hook).__name__}")
+
+    per_epoch = len(y) - len(y) % batch_size if drop_last else len(y)   # samples per epoch
+    limits = [steps, epochs and epochs * steps_per_epoch,
+              max_samples and (max_samples // per_epoch) * steps_per_epoch
+              + math.ceil((max_samples % per_epoch) / batch_size)]
+    total = min(n for n in limits if n is not None)
+    record = {name: [] for name in ("step", "epoch", "loss", "lr", "grad_norm", "samples")}
+    evals = {name: [] for name in ("eval_step", "train_loss", "train_accuracy", "val_loss", "val_accuracy")}
+    state = dict(best_loss=math.inf, best_params=None, best_step=None, since_best=0)
+
+    def evaluate(step_count):
+        train_loss, train_acc = _evaluate(net, X, y) if eval_train else (math.nan, math.nan)
+        val_loss, val_acc = _evaluate(net, X_val, y_val)
+        for name, value in zip(evals, (step_count, train_loss, train_acc, val_loss, val_acc)):
+            evals[name].append(value)
+        if X_val is not None:
+            if val_loss < state["best_loss"]:
+                state.update(best_loss=val_loss, best_params=net.params.copy(),
+                             best_step=step_count, since_best=0)
+            else:
+                state["since_best"] += 1
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=total, desc="training", unit="step", leave=False)
+
+    grad = np.empty_like(net.params)
+    started = time.perf_counter()
+    samples = 0
+    t = 0
+    diverged_at = None
+    stopped_by = ""
+    message = ""
+    evaluate(0)
+    stream = _data.epochs(X, y, batch_size, n_epochs=epochs, shuffle=shuffle, seed=seed,
+                          drop_last=drop_last)
+    with np.errstate(over="ignore", invalid="ignore"), _closing(bar):
+        for epoch, X_batch, y_batch in stream:
+            if t >= total:
+                stopped_by = "steps" if t == steps else "max_samples"
+                break
+            if max_samples is not None and len(y_batch) > max_samples - samples:
+                X_batch, y_batch = X_batch[:max_samples - samples], y_batch[:max_samples - samples]
+            loss, _ = net.loss_and_grad(X_batch, y_batch, training=True, out=grad)
+            lr = _current_lr(optimizer)
+            samples += len(y_batch)
+            norm = _norm(grad)
+            for name, value in zip(record, (t, epoch, loss, lr, norm, samples)):
+                record[name].append(value)
+            if not (math.isfinite(loss) and math.isfinite(norm)):
+                diverged_at = t
+                stopped_by = "diverged"
+                what = f"loss became {loss}" if not math.isfinite(loss) else "the gradient became non-finite"
+                message = (f"training diverged: {what} at step {t} (epoch {epoch}, lr={lr:.4g}); "
+                           f"stopped. Try a smaller learning rate.")
+                warnings.warn(message, DivergenceWarning, stacklevel=2)
+                break
+            g = grad
+            if clip_norm is not None and norm > clip_norm:
+                g *= clip_norm / (norm + 1e-6)  # as torch.nn.utils.clip_grad_norm_
+            if grad_transform is not None:
+                g = np.asarray(grad_transform(g, t))
+                if g.shape != net.params.shape:
+                    raise ValueError(f"grad_transform must return an array of shape "
+                                     f"{net.params.shape}, got {g.shape}")
+            optimizer.step(net.params, g)
+            t += 1
+            if bar is not None:
+                bar.update(1)
+                if t % 20 == 0 or t == 1:
+                    bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            stop = callback is not None and callback(t - 1, net, loss)
+            if t % eval_every == 0:
+                evaluate(t)
+                if patience is not None and state["since_best"] >= patience:
+                    stopped_by = "patience"
+                    message = (f"early stopping: no lower validation loss in {patience} evaluations; "
+                               f"best at step {state['best_step']}")
+                    break
+            if stop:
+                stopped_by = "callback"
+                break
+            if t >= total:
+                stopped_by = ("steps" if t == steps else
+                              "max_samples" if max_samples is not None and samples >= max_samples
+                              else "epochs")
+                break
+    stopped_by = stopped_by or "epochs"  # the epochs ran out (a safety net: `total` ends them first)
+    if diverged_at is None and (not evals["eval_step"] or evals["eval_step"][-1] != t):
+        evaluate(t)
+    if not message:
+        message = f"stopped by {stopped_by} after {t} steps ({samples} samples)"
+
+    as_int = {"step", "epoch", "samples", "eval_step"}
+    arrays = {name: np.asarray(values, dtype=np.int64 if name in as_int else float)
+              for name, values in {**record, **evals}.items()}
+    return History(**arrays, diverged_at=diverged_at, message=message, stopped_by=stopped_by,
+                   best_params=state["best_params"], best_step=state["best_step"],
+                   seconds=time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------- descend
+@dataclass
+class Trajectory:
+    """Optimizer runs on an error surface (from :func:`descend`).
+
+    ``points``: shape ``(steps + 1, *runs, dim)``, ``points[0]`` the start; ``losses``:
+    ``(steps + 1, *runs)``. A run whose point or loss became non-finite at step ``s`` has
+    ``diverged_at == s`` and nan from ``points[s]`` on. ``diverged_at`` is ``None`` or an int
+    for a single run (start of shape ``(dim,)``), else an int array with −1 for "never".
+    """
+
+    points: np.ndarray
+    losses: np.ndarray
+    diverged_at: object
+    message: str = ""
+    surface: str = ""
+    optimizer: str = ""
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        return len(self.points) - 1
+
+    @property
+    def final(self) -> np.ndarray:
+        """Each run's last finite point."""
+        return self._last_finite(self.points)
+
+    @property
+    def final_loss(self):
+        """Each run's last finite loss."""
+        out = self._last_finite(self.losses[..., None])[..., 0]
+        return float(out) if out.ndim == 0 else out
+
+    def _last_finite(self, values):
+        at = np.asarray(self.diverged_at if self.diverged_at is not None else -1)
+        last = np.where(at >= 0, at - 1, len(values) - 1)
+        return np.take_along_axis(values, last[None, ..., None], axis=0)[0]
+
+    def __repr__(self) -> str:
+        runs = self.points.shape[1:-1]
+        diverged = 0 if self.diverged_at is None else int(np.sum(np.asarray(self.diverged_at) >= 0))
+        return (f"Trajectory(surface={self.surface!r}, optimizer={self.optimizer!r}, "
+                f"steps={self.steps}, runs={runs or 1}, dim={self.points.shape[-1]}, diverged={diverged})")
+
+
+def descend(surface, optimizer, start, steps, *, project=None) -> Trajectory:
+    """Run ``optimizer`` for ``steps`` steps on ``surface`` from ``start`` (one run or many).
+
+    ``start`` has shape ``(dim,)`` or ``(runs, dim)`` (any leading shape): all runs move
+    together in one array, so thousands of runs cost little more than one. Step ``t`` computes
+    ``g = surface.grad(θ_t, step=t)``, ``θ_{t+1} = optimizer.step(θ_t, g)``, then projects
+    ``θ_{t+1}`` with ``project`` (default ``surface.project``, e.g. clipping to a box) and
+    records ``surface.value(θ_{t+1}, step=t+1)``.
+
+    A run whose point or loss becomes non-finite is frozen: its later gradients are zero, it
+    is held at its last finite point, its recorded points and losses from then on are nan and
+    ``diverged_at`` says where; the other runs go on. A :class:`DivergenceWarning` reports the
+    first divergence.
+    """
+    steps = number("steps", steps, low=0, integer=True)
+    theta = np.array(start, dtype=np.float64)  # a copy: the caller's start is left alone
+    if theta.ndim == 0 or theta.size == 0:
+        raise ValueError(f"start must have shape (dim,) or (runs, dim), got {theta.shape}")
+    dim = getattr(surface, "dim", theta.shape[-1])
+    if theta.shape[-1] != dim:
+        raise ValueError(f"start must have shape (dim,) or (runs, dim) with dim = {dim} "
+                         f"(the surface's dimension), got {theta.shape}")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("start must be finite")
+    if project is None:
+        project = getattr(surface, "project", None)
+    if project is not None and not callable(project):
+        raise ValueError(f"project must be a callable or None, got {type(project).__name__}")
+    if project is not None:
+        theta[...] = project(theta)
+
+    batch_shape = theta.shape[:-1]
+    points = np.empty((steps + 1,) + theta.shape)
+    losses = np.empty((steps + 1,) + batch_shape)
+    points[0] = theta
+    losses[0] = surface.value(theta, step=0)
+    diverged_at = np.full(batch_shape, -1, dtype=np.int64)
+    dead = ~np.isfinite(losses[0])   # a start with a non-finite loss counts as diverged at 0
+    diverged_at[dead] = 0
+    frozen = theta.copy()            # where dead runs are held (their last finite point)
+    ones = np.ones(theta.shape[-1])
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            grad = np.asarray(surface.grad(theta, step=t), dtype=np.float64)
+            bad_grad = ~np.isfinite(grad @ ones) & ~dead  # a finite point, a non-finite gradient
+            if bad_grad.any():
+                diverged_at[bad_grad] = t + 1         # its next point would not be finite
+                frozen[bad_grad] = theta[bad_grad]
+                dead |= bad_grad
+            any_dead = dead.any()
+            if any_dead:
+                grad = np.where(dead[..., None], 0.0, grad)
+            theta = optimizer.step(theta, grad)
+            if project is not None:
+                theta[...] = project(theta)
+            loss = np.asarray(surface.value(theta, step=t + 1), dtype=np.float64)
+            # loss + Σ_i θ_i is finite exactly when the loss and every coordinate are (up to
+            # overflow of the sum, which only flags runs beyond 1e308); θ @ 1 is a fast row sum
+            bad = ~np.isfinite(loss + theta @ ones)
+            new = bad & ~dead
+            if new.any():
+                diverged_at[new] = t + 1
+                frozen[new] = points[t][new]
+                dead |= new
+                any_dead = True
+            if any_dead:
+                theta[dead] = frozen[dead]
+                points[t + 1] = np.where(dead[..., None], np.nan, theta)
+                losses[t + 1] = np.where(dead, np.nan, loss)
+            else:
+                points[t + 1] = theta
+                losses[t + 1] = loss
+
+    message = ""
+    runs = int(np.prod(batch_shape)) if batch_shape else 1
+    if dead.any():
+        first = int(diverged_at[dead].min())
+        count = int(dead.sum())
+        message = (f"descend: {count} of {runs} run(s) diverged (point or loss became non-finite); "
+                   f"the first at step {first}; those runs are frozen and their later points are nan")
+        warnings.warn(message, DivergenceWarning, stacklevel=2)
+    if batch_shape == ():
+        result_diverged = None if diverged_at < 0 else int(diverged_at)
+    else:
+        result_diverged = diverged_at
+    return Trajectory(points, losses, result_diverged, message,
+                      surface=str(getattr(surface, "name", type(surface).__name__)),
+                      optimizer=type(optimizer).__name__)
