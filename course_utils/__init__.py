@@ -17,7 +17,7 @@ import os
 from threadpoolctl import threadpool_limits
 
 __version__ = "0.1.0"
-__all__ = ["optim", "schedules", "surfaces", "derivatives", "nn", "data", "train", "plots", "check",
+__all__ = ["optim", "schedules", "surfaces", "derivatives", "nn", "data", "train", "plots", "check", "lab",
            "blas_threads"]
 
 BLAS_THREADS = int(os.environ.get("COURSE_BLAS_THREADS", "1"))

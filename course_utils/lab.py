@@ -1,0 +1,126 @@
+"""The rules of the optimizer-tuning lab (notebook 08), in one place a teaching assistant can read.
+
+A student describes a training run as a plain dict (a *configuration*)::
+
+    config = {"optimizer": "adam", "lr": 1e-2, "schedule": "cosine", "batch_size": 64, "hidden": [128]}
+
+:func:`run` trains the digits MLP it describes under the lab's fixed budget of gradient
+evaluations (:data:`BUDGET` samples touched), and :func:`evaluate` scores it as the mean
+validation accuracy over :data:`SEEDS`. The test split is never used for choosing; :func:`test_score`
+reports it once, at the end.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validate, data, nn, optim, schedules, train
+
+#: Gradient evaluations allowed: 8 passes over the 1,078 training images.
+EPOCHS_OF_BUDGET = 8
+#: The largest network allowed, in parameters.
+MAX_PARAMS = 50_000
+#: The validation accuracy to reach, averaged over the seeds.
+TARGET = 0.95
+#: Seeds a configuration is scored on (initialisation and batch order).
+SEEDS = (0, 1, 2)
+
+OPTIMIZERS = {"sgd": optim.SGD, "adagrad": optim.Adagrad, "rmsprop": optim.RMSprop, "adam": optim.Adam,
+              "adamw": optim.AdamW, "nadam": optim.NAdam, "radam": optim.RAdam}
+SCHEDULES = ("constant", "cosine", "step", "one_cycle", "warmup_cosine")
+DEFAULTS = {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "weight_decay": 0.0, "schedule": "constant",
+            "warmup_steps": 20, "batch_size": 32, "hidden": [64], "activation": "relu", "dropout": 0.0,
+            "batch_norm": False, "clip_norm": None}
+
+_SPLIT = None
+
+
+def digits():
+    """The lab's data: the course's seeded digits split (train / validation / test)."""
+    global _SPLIT
+    if _SPLIT is None:
+        _SPLIT = data.digits_split(seed=0)
+    return _SPLIT
+
+
+def budget() -> int:
+    """Samples the lab allows: ``EPOCHS_OF_BUDGET`` × the training-set size."""
+    return EPOCHS_OF_BUDGET * len(digits().X_train)
+
+
+def complete(config: dict) -> dict:
+    """``config`` with defaults filled in, after checking every key and value."""
+    unknown = set(config) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"config has unknown keys {sorted(unknown)}; allowed keys are {sorted(DEFAULTS)}")
+    c = {**DEFAULTS, **config}
+    _validate.choice("optimizer", c["optimizer"], tuple(OPTIMIZERS))
+    _validate.choice("schedule", c["schedule"], SCHEDULES)
+    _validate.number("lr", c["lr"], low=0, low_open=True)
+    _validate.number("momentum", c["momentum"], low=0, high=1, high_open=True)
+    _validate.number("weight_decay", c["weight_decay"], low=0)
+    _validate.number("warmup_steps", c["warmup_steps"], low=1, integer=True)
+    _validate.number("batch_size", c["batch_size"], low=1, high=len(digits().X_train), integer=True)
+    _validate.number("dropout", c["dropout"], low=0, high=1, high_open=True)
+    if c["clip_norm"] is not None:
+        _validate.number("clip_norm", c["clip_norm"], low=0, low_open=True)
+    if not all(isinstance(h, (int, np.integer)) and h >= 1 for h in c["hidden"]):
+        raise ValueError(f"hidden must be a list of positive layer widths, got {c['hidden']!r}")
+    sizes = [64, *c["hidden"], 10]
+    n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if n_params > MAX_PARAMS:
+        raise ValueError(f"hidden={c['hidden']} gives {n_params:,} parameters; the lab allows at most {MAX_PARAMS:,}")
+    return c
+
+
+def _schedule(c: dict, steps: int):
+    lr = c["lr"]
+    if c["schedule"] == "constant":
+        return lr
+    if c["schedule"] == "cosine":
+        return schedules.cosine(lr, steps)
+    if c["schedule"] == "step":
+        return schedules.step_decay(lr, max(1, steps // 3), gamma=0.1)
+    if c["schedule"] == "one_cycle":
+        return schedules.one_cycle(lr, steps)
+    return schedules.warmup(schedules.cosine(lr, max(1, steps - c["warmup_steps"])), c["warmup_steps"])
+
+
+def optimizer_for(c: dict, steps: int):
+    """The optimizer a completed configuration describes, for ``steps`` steps."""
+    kwargs = {"lr": _schedule(c, steps), "weight_decay": c["weight_decay"]}
+    if c["optimizer"] in ("sgd", "rmsprop"):
+        kwargs["momentum"] = c["momentum"]
+    return OPTIMIZERS[c["optimizer"]](**kwargs)
+
+
+def run(config: dict, seed: int = 0, progress: bool = False):
+    """Train the configuration once under the budget; returns ``(net, history)``."""
+    c = complete(config)
+    d = digits()
+    steps = EPOCHS_OF_BUDGET * -(-len(d.X_train) // c["batch_size"])  # each epoch ends with a short batch
+    net = nn.MLP([64, *c["hidden"], 10], activation=c["activation"], seed=seed, dropout=c["dropout"],
+                 batch_norm=c["batch_norm"])
+    history = train.fit(net, optimizer_for(c, steps), d.X_train, d.y_train, max_samples=budget(),
+                        batch_size=c["batch_size"], seed=seed, X_val=d.X_val, y_val=d.y_val,
+                        eval_every=max(1, steps // 16), eval_train=False, clip_norm=c["clip_norm"],
+                        progress=progress)
+    if history.samples[-1] > budget():
+        raise AssertionError(f"the run touched {history.samples[-1]} samples, over the budget of {budget()}")
+    return net, history
+
+
+def evaluate(config: dict, seeds=SEEDS) -> dict:
+    """Score a configuration: validation accuracy per seed, their mean, and whether it reaches TARGET."""
+    scores = []
+    for seed in seeds:
+        net, history = run(config, seed)
+        scores.append(float(history.val_accuracy[-1]) if history.diverged_at is None else 0.0)
+    mean = float(np.mean(scores))
+    return {"val_accuracy": scores, "mean": mean, "passed": mean >= TARGET, "budget": budget()}
+
+
+def test_score(config: dict, seed: int = 0) -> float:
+    """Accuracy on the held-out test split: look at it once, after choosing."""
+    net, _ = run(config, seed)
+    d = digits()
+    return float(net.accuracy(d.X_test, d.y_test))

@@ -1,0 +1,65 @@
+"""The lab's rules: budget enforced, bad configurations named, every schedule runs."""
+import numpy as np
+import pytest
+
+from course_utils import lab
+
+
+def test_budget_is_eight_epochs():
+    assert lab.budget() == 8 * 1078
+
+
+@pytest.mark.parametrize("schedule", lab.SCHEDULES)
+@pytest.mark.parametrize("optimizer", sorted(lab.OPTIMIZERS))
+def test_every_optimizer_and_schedule_runs_within_budget(optimizer, schedule):
+    config = {"optimizer": optimizer, "schedule": schedule, "lr": 1e-3, "batch_size": 256, "hidden": [16]}
+    net, history = lab.run(config)
+    assert history.samples[-1] == lab.budget()
+    assert np.isfinite(history.loss).all()
+
+
+def test_reference_configuration_reaches_the_target_and_baseline_does_not():
+    reference = lab.evaluate({"optimizer": "adam", "lr": 1e-2, "schedule": "cosine", "batch_size": 64,
+                              "hidden": [128]})
+    assert reference["passed"] and reference["mean"] > lab.TARGET + 0.01
+    baseline = lab.evaluate({"optimizer": "sgd", "lr": 1e-2}, seeds=(0,))
+    assert not baseline["passed"] and baseline["mean"] < lab.TARGET - 0.05
+
+
+def test_a_diverging_run_scores_zero(monkeypatch):
+    real_run = lab.run
+
+    def run_that_diverges(config, seed=0):
+        net, history = real_run(config, seed)
+        history.diverged_at = 3
+        return net, history
+
+    monkeypatch.setattr(lab, "run", run_that_diverges)
+    result = lab.evaluate({"optimizer": "adam", "lr": 1e-2, "schedule": "cosine", "hidden": [128]}, seeds=(0,))
+    assert result["val_accuracy"] == [0.0] and not result["passed"]
+
+
+def test_test_score_and_options():
+    config = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "schedule": "warmup_cosine", "batch_size": 128,
+              "hidden": [32], "dropout": 0.1, "batch_norm": True, "clip_norm": 5.0, "weight_decay": 1e-4}
+    assert 0.5 < lab.test_score(config) <= 1.0
+
+
+@pytest.mark.parametrize("config, match", [
+    ({"optimiser": "sgd"}, "config has unknown keys \\['optimiser'\\]"),
+    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+    ({"schedule": "linear"}, "schedule must be one of"),
+    ({"lr": 0}, "lr must be a number > 0"),
+    ({"lr": float("nan")}, "lr must be a finite number"),
+    ({"momentum": 1.0}, "momentum must be a number in \\[0, 1\\)"),
+    ({"batch_size": 0}, "batch_size must be an integer in \\[1, 1078\\]"),
+    ({"dropout": 1.0}, "dropout must be"),
+    ({"clip_norm": -1}, "clip_norm must be a number > 0"),
+    ({"weight_decay": -1e-4}, "weight_decay must be a number >= 0"),
+    ({"warmup_steps": 0}, "warmup_steps must be an integer >= 1"),
+    ({"hidden": [0]}, "hidden must be a list of positive layer widths"),
+    ({"hidden": [512, 512]}, "parameters; the lab allows at most 50,000"),
+])
+def test_bad_configurations_are_named(config, match):
+    with pytest.raises(ValueError, match=match):
+        lab.complete(config)
