@@ -71,11 +71,14 @@ def _points_and_divergence(path):
     return points, (int(bad[0]) if bad.size else None)
 
 
-def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels=True, filled=True):
+def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels=True, filled=True,
+            show_minimum=True):
     """Contour plot of a 2-D ``surface`` over explicit ``bounds`` ((x_min, x_max), (y_min, y_max)).
 
-    Levels are spaced logarithmically above the minimum (``log_levels``) so both the valley
-    floor and the walls show. Marks the known minimum with a white star.
+    ``levels`` is a number of levels, spaced logarithmically above the minimum when
+    ``log_levels`` (so both the valley floor and the walls show) — or, with
+    ``log_levels=False``, anything matplotlib accepts (e.g. explicit level values). Marks the
+    known minimum with a white star unless ``show_minimum=False``.
     """
     ax = _ax(ax)
     if getattr(surface, "dim", 2) != 2:
@@ -94,7 +97,7 @@ def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels
     if filled:
         ax.contourf(X, Y, Z, levels=lv, cmap="viridis", alpha=0.85)
     ax.contour(X, Y, Z, levels=lv, colors="white", linewidths=0.4, alpha=0.6)
-    minimum = getattr(surface, "minimum", None)
+    minimum = getattr(surface, "minimum", None) if show_minimum else None
     if minimum is not None:
         ax.plot(*np.asarray(minimum)[:2], marker="*", color="white", markersize=14, markeredgecolor="black",
                 linestyle="none", label="minimum")

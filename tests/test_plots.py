@@ -36,6 +36,8 @@ def test_contour_uses_explicit_bounds():
     ax = plots.contour(Bowl(), bounds=((-1, 1), (-0.5, 0.5)))
     assert ax.get_xlim() == (-1, 1) and ax.get_ylim() == (-0.5, 0.5)
     assert ax.get_xlabel() and ax.get_ylabel()
+    ax = plots.contour(Bowl(), levels=[0.1, 1.0, 5.0], log_levels=False, show_minimum=False)
+    assert not [ln for ln in ax.get_lines() if ln.get_marker() == "*"]
     with pytest.raises(ValueError, match="surface must be 2-D"):
         plots.contour(Curve())
 
