@@ -237,8 +237,11 @@ def heatmap(values, x_ticks, y_ticks, ax=None, xlabel="", ylabel="", title=None,
     cmap = mpl.colormaps["viridis_r" if best == "min" else "viridis"].with_extremes(bad="#cccccc")
     image = ax.imshow(shown, cmap=cmap, norm=norm, aspect="auto", origin="lower")
     for (r, c), v in np.ndenumerate(values):
+        if np.isfinite(v):  # dark text on light cells, light text on dark ones
+            red, green, blue, _ = image.cmap(image.norm(v))
+            light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
         ax.text(c, r, fmt.format(v) if np.isfinite(v) else "div.", ha="center", va="center", fontsize=8,
-                color="black" if not np.isfinite(v) else "white")
+                color="black" if not np.isfinite(v) or light else "white")
     if best and np.isfinite(values).any():
         r, c = np.unravel_index(np.nanargmin(values) if best == "min" else np.nanargmax(values), values.shape)
         ax.add_patch(mpl.patches.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2.5))
