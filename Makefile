@@ -10,7 +10,7 @@ export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 JOBS ?= 2
 
-.PHONY: lab test venv clean student grade
+.PHONY: lab test venv clean student grade nbgrader-source
 
 venv: $(STAMP)
 
@@ -34,6 +34,9 @@ test: $(STAMP)
 # Teaching assistants: the student version (solutions stubbed) and grading of submissions.
 student: $(STAMP)
 	$(PY) tools/student.py --out dist/student
+
+nbgrader-source: $(STAMP)
+	$(PY) tools/student.py --nbgrader-source --out dist/nbgrader
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submitted-notebooks"; exit 2; }

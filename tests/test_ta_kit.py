@@ -64,6 +64,29 @@ def test_student_notebook_has_nbgrader_metadata_and_no_solution_text():
     assert "3 ** 2" in json.dumps(nb), "the course notebook itself is left untouched"
 
 
+def test_nbgrader_source_keeps_solutions_and_adds_metadata(tmp_path):
+    report = student.build(tmp_path / "nbg", nbgrader_source=True)
+    assert report and not (tmp_path / "nbg" / "notebooks").exists()
+    for name, n in report:
+        if n == 0:  # a notebook without exercises (the playground)
+            continue
+        stem = name[:-len(".ipynb")]
+        nb = json.loads((tmp_path / "nbg" / "source" / stem / name).read_text(encoding="utf-8"))
+        text = json.dumps(nb)
+        assert text.count("### BEGIN SOLUTION") == n
+        graded = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+        assert len(graded) >= 3, f"{name}: nbgrader sees at least three graded checks"
+
+
+def test_student_build_copies_the_library(tmp_path):
+    report = student.build(tmp_path / "student")
+    assert (tmp_path / "student" / "course_utils" / "optim" / "adam.py").exists()
+    assert (tmp_path / "student" / "Makefile").exists()
+    for name, n in report:
+        text = (tmp_path / "student" / "notebooks" / name).read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and text.count("raise NotImplementedError()") >= n
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("grading")

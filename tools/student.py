@@ -58,8 +58,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def student_notebook(nb: dict, stem: str) -> tuple[dict, int]:
-    """A copy of ``nb`` with solutions stubbed and nbgrader metadata; returns (notebook, solutions)."""
+def student_notebook(nb: dict, stem: str, keep_solutions: bool = False) -> tuple[dict, int]:
+    """A copy of ``nb`` with solutions stubbed and nbgrader metadata; returns (notebook, solutions).
+
+    With ``keep_solutions`` the solutions stay: that is nbgrader's *source* version.
+    """
     nb = json.loads(json.dumps(nb))
     total, checks = 0, 0
     for cell in nb["cells"]:
@@ -68,7 +71,8 @@ def student_notebook(nb: dict, stem: str) -> tuple[dict, int]:
         if BEGIN in source:
             new, n = strip_solutions(source, markdown=cell["cell_type"] == "markdown")
             total += n
-            cell["source"] = new.splitlines(keepends=True)
+            if not keep_solutions:
+                cell["source"] = new.splitlines(keepends=True)
             cell["metadata"]["nbgrader"] = {"grade": False, "grade_id": f"{_slug(stem)}_solution_{total}",
                                             "locked": False, "schema_version": 3, "solution": True,
                                             "task": False}
@@ -80,16 +84,23 @@ def student_notebook(nb: dict, stem: str) -> tuple[dict, int]:
     return nb, total
 
 
-def build(out: Path) -> list[tuple[str, int]]:
+def build(out: Path, nbgrader_source: bool = False) -> list[tuple[str, int]]:
+    """Write the student version to ``out`` (or, with ``nbgrader_source``, nbgrader's
+    ``source/<assignment>/<notebook>.ipynb`` layout with the solutions kept)."""
     if out.exists():
         shutil.rmtree(out)
     (out / "notebooks").mkdir(parents=True)
     report = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        nb, n = student_notebook(json.loads(path.read_text(encoding="utf-8")), path.stem)
-        (out / "notebooks" / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
-                                                   encoding="utf-8")
+        nb, n = student_notebook(json.loads(path.read_text(encoding="utf-8")), path.stem,
+                                 keep_solutions=nbgrader_source)
+        target = out / "source" / path.stem / path.name if nbgrader_source else out / "notebooks" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         report.append((path.name, n))
+    if nbgrader_source:
+        shutil.rmtree(out / "notebooks")
+        return report
     for name in COPIED:
         src = ROOT / name
         if src.is_dir():
@@ -102,11 +113,13 @@ def build(out: Path) -> list[tuple[str, int]]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--out", type=Path, default=ROOT / "dist" / "student")
+    parser.add_argument("--nbgrader-source", action="store_true",
+                        help="write nbgrader's source/<assignment>/ layout, solutions kept, metadata added")
     args = parser.parse_args(argv)
-    report = build(args.out)
+    report = build(args.out, nbgrader_source=args.nbgrader_source)
     for name, n in report:
-        print(f"{name:45s} {n:2d} solutions stubbed")
-    print(f"student version written to {args.out}")
+        print(f"{name:45s} {n:2d} solutions {'marked' if args.nbgrader_source else 'stubbed'}")
+    print(f"{'nbgrader source' if args.nbgrader_source else 'student version'} written to {args.out}")
     return 0
 
 
