@@ -39,7 +39,8 @@ def _fmt(x) -> str:
     return f"{x:.4f}"
 
 
-def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note: str = "") -> float:
+def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note: str = "",
+          timing: bool = False) -> float:
     """Assert that the measured ``value`` satisfies ``value op bound`` and print one line.
 
     Parameters
@@ -50,6 +51,8 @@ def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note:
     bound : the threshold, chosen with a margin from the measured value.
     what : a few words saying what was measured, printed before the number.
     note : printed after the line (e.g. what the lecture says).
+    timing : the value is a measured time (or a ratio of times), so it differs from run to run;
+        the determinism test compares every other claim exactly between two executions.
     """
     _validate.choice("op", op, tuple(_OPS))
     value = float(np.asarray(value).item()) if np.ndim(value) == 0 else None
@@ -69,7 +72,7 @@ def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note:
     test, symbol = _OPS[op]
     passed = math.isfinite(value) and bool(test(value, bound))
     line = f"{claim_id}  {what} = {_fmt(value)}  {symbol} {bound_text}"
-    RESULTS[claim_id] = {"value": round(value, 6), "op": op, "bound": bound, "passed": passed}
+    RESULTS[claim_id] = {"value": round(value, 6), "op": op, "bound": bound, "passed": passed, "timing": timing}
     log = os.environ.get("COURSE_CLAIMS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as fh:

@@ -42,7 +42,9 @@ def test_claim_log(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CLAIMS_LOG", str(log))
     check.claim("C99.4", 0.123456789, "<", 1, note="a note")
     record = json.loads(log.read_text().splitlines()[-1])
-    assert record == {"id": "C99.4", "value": 0.123457, "op": "<", "bound": 1.0, "passed": True}
+    assert record == {"id": "C99.4", "value": 0.123457, "op": "<", "bound": 1.0, "passed": True, "timing": False}
+    check.claim("C99.5", 2.5, ">", 1, timing=True)
+    assert json.loads(log.read_text().splitlines()[-1])["timing"] is True
 
 
 def test_close_and_true(capsys):
