@@ -563,8 +563,8 @@ class MLP:
             raise ValueError(f"y must be integer labels (n,) or targets of shape ({n}, {K}), got {y.shape}")
         return y.astype(self.dtype, copy=False)
 
-    def _loss_head(self, z, t, want_grad):
-        """Loss of output scores ``z`` (n, K) against targets ``t``, and ∂L/∂z if wanted."""
+    def _loss_head(self, z, t, want_grad, penalty=True):
+        """Loss of output scores ``z`` (n, K) against targets ``t`` (plus the L2 penalty), and ∂L/∂z if wanted."""
         n = len(z)
         name = self.loss_name
         dz = None
@@ -602,17 +602,21 @@ class MLP:
                 if want_grad:
                     diff *= 2.0 / n
                     dz = p * (diff - np.einsum("ij,ij->i", p, diff)[:, None])
-        if self.l2:
+        if self.l2 and penalty:
             loss += 0.5 * self.l2 * sum(float(np.vdot(layer.W, layer.W)) for layer in self.layers)
         return loss, dz
 
-    def loss(self, X, y, training=None, params=None) -> float:
-        """The mean loss (forward pass only). ``params``: evaluate at another flat vector."""
+    def loss(self, X, y, training=None, params=None, penalty=True) -> float:
+        """The mean loss (forward pass only). ``params``: evaluate at another flat vector.
+
+        ``penalty=False`` leaves out the L2 term ½·l2·Σ‖W‖²: the data loss alone, which is what
+        a validation curve should show.
+        """
         X = self._inputs(X)
         t = self._targets(y, len(X))
         with _swapped(self, params):
             z = self._forward(X, self._mode(training))
-            return self._loss_head(z, t, want_grad=False)[0]
+            return self._loss_head(z, t, want_grad=False, penalty=penalty)[0]
 
     def loss_and_grad(self, X, y, training=None, params=None, out=None):
         """The mean loss and its gradient with respect to ``net.params`` (a flat vector).

@@ -65,7 +65,8 @@ class History:
 
     Per evaluation (at step 0, every ``eval_every`` steps and after the last step; evaluation
     mode, whole data sets): ``eval_step`` (number of steps taken when evaluated),
-    ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy`` (nan where not
+    ``train_loss``, ``train_accuracy``, ``val_loss``, ``val_accuracy`` (data losses, without
+    an L2 penalty the network may add to its training objective; nan where not
     available).
 
     ``diverged_at``: None, or the step whose loss was not finite (training stopped there,
@@ -123,7 +124,7 @@ def _evaluate(net, X, y):
     was_training = net.training
     net.eval()
     try:
-        loss = net.loss(X, y)
+        loss = net.loss(X, y, penalty=False)  # the data loss: an L2 penalty is not an error on the data
         accuracy = net.accuracy(X, y) if net.is_classifier else math.nan
     finally:
         net.training = was_training
@@ -144,7 +145,7 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
 
     Parameters
     ----------
-    net : course_utils.nn.MLP (anything with ``params``, ``loss_and_grad(X, y, training=, out=)``,
+    net : course_utils.nn.MLP (anything with ``params``, ``loss_and_grad(X, y, training=, out=)``, ``loss(X, y, penalty=)``,
         ``loss``, ``accuracy``, ``is_classifier``, ``training``/``eval()``). Steps run in
         training mode (dropout on, batch statistics), evaluations in evaluation mode; the
         network's own mode (``net.training``) is left as it was.

@@ -479,3 +479,13 @@ def test_cross_entropy_is_stable_for_scores_far_apart(dtype):
     loss, grad = net.loss_and_grad(X, y)
     assert loss == pytest.approx(expected, rel=1e-6) and np.all(np.isfinite(grad))
     np.testing.assert_allclose(net.predict_proba(X).sum(axis=1), 1, rtol=1e-6)
+
+
+def test_loss_without_penalty_is_the_data_loss():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 4))
+    y = rng.integers(0, 3, size=20)
+    with_l2 = nn.MLP([4, 8, 3], seed=3, l2=0.5)
+    plain = nn.MLP([4, 8, 3], seed=3)
+    assert with_l2.loss(X, y, penalty=False) == pytest.approx(plain.loss(X, y), rel=1e-12)
+    assert with_l2.loss(X, y) > plain.loss(X, y) + 0.01

@@ -394,7 +394,7 @@ def test_fit_stops_when_the_gradient_goes_non_finite_under_a_finite_loss():
             out[:] = np.inf if self.calls > 2 else 1.0
             return 1.0, out
 
-        def loss(self, X, y):
+        def loss(self, X, y, penalty=True):
             return 1.0
 
         def eval(self):
