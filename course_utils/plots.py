@@ -11,6 +11,8 @@ with ``.points`` and ``.diverged_at``) or a plain array of points; a loss curve 
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -54,8 +56,24 @@ def _ax(ax):
     return ax if ax is not None else plt.subplots()[1]
 
 
-def _color(name, index):
-    return COLORS.get(str(name).split(" ")[0], f"C{index % 10}")
+def _colors(labels, given=None):
+    """One distinct colour per label: a method's own colour (``COLORS``, looked up by the label's
+    first word) the first time that method appears, then unused default colours — so "GD η=0.1"
+    and "GD η=1e-3" differ. ``given`` maps labels to colours the caller chose."""
+    given = dict(given or {})
+    used = {mpl.colors.to_hex(c) for c in given.values()}
+    spare = [f"C{i}" for i in range(10)]
+    chosen = []
+    for label in labels:
+        color = given.get(label)
+        if color is None:
+            color = COLORS.get(str(label).split(" ")[0])
+            if color is None or mpl.colors.to_hex(color) in used:
+                free = [c for c in spare if mpl.colors.to_hex(c) not in used]
+                color = free[0] if free else spare[len(chosen) % 10]
+        used.add(mpl.colors.to_hex(color))
+        chosen.append(color)
+    return chosen
 
 
 def _points_and_divergence(path):
@@ -69,6 +87,23 @@ def _points_and_divergence(path):
         return points, int(diverged)
     bad = np.flatnonzero(~finite)
     return points, (int(bad[0]) if bad.size else None)
+
+
+def _single_runs(paths):
+    """``{label: path}`` with a many-run path (points ``(steps+1, runs, dim)``, e.g. a multi-run
+    ``descend`` result) split into one entry per run, ``"label [i]"``, each with its own ``diverged_at``."""
+    out = {}
+    for label, path in dict(paths).items():
+        points = np.asarray(getattr(path, "points", path), dtype=float)
+        if points.ndim <= 2:
+            out[label] = path
+            continue
+        points = points.reshape(len(points), -1, points.shape[-1])
+        diverged = getattr(path, "diverged_at", None)
+        diverged = np.full(points.shape[1], -1) if diverged is None else np.ravel(diverged)
+        for run in range(points.shape[1]):
+            out[f"{label} [{run}]"] = SimpleNamespace(points=points[:, run], diverged_at=int(diverged[run]))
+    return out
 
 
 def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels=True, filled=True,
@@ -109,17 +144,17 @@ def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels
     return ax
 
 
-def trajectories(surface, paths, ax=None, bounds=None, title=None, markers=True, contour_kwargs=None):
+def trajectories(surface, paths, ax=None, bounds=None, title=None, markers=True, contour_kwargs=None, colors=None):
     """Optimizer paths over the contours of ``surface``.
 
     ``paths``: ``{label: points (steps+1, 2) or a descend() result}``. Each path starts at a
     circle and ends at a square; a path that diverged ends at a red ✗ at its last finite point,
-    with the step in its legend label.
+    with the step in its legend label. A result of many runs is drawn as one path per run.
     """
     ax = contour(surface, ax=ax, bounds=bounds, **(contour_kwargs or {}))
-    for i, (label, path) in enumerate(dict(paths).items()):
+    paths = _single_runs(paths)
+    for color, (label, path) in zip(_colors(paths, colors), paths.items()):
         points, diverged = _points_and_divergence(path)
-        color = _color(label, i)
         shown = points[:diverged] if diverged is not None else points
         text = f"{label} (diverged at step {diverged})" if diverged is not None else label
         ax.plot(shown[:, 0], shown[:, 1], "-", color=color, label=text, marker="." if markers else None,
@@ -135,16 +170,16 @@ def trajectories(surface, paths, ax=None, bounds=None, title=None, markers=True,
     return ax
 
 
-def curve_1d(surface, paths=None, ax=None, bounds=None, resolution=400, title=None):
+def curve_1d(surface, paths=None, ax=None, bounds=None, resolution=400, title=None, colors=None):
     """A 1-D loss curve with optimizer paths drawn as balls rolling on it."""
     ax = _ax(ax)
     x0, x1 = bounds if bounds is not None else surface.bounds
     xs = np.linspace(x0, x1, resolution)
     ax.plot(xs, surface.value(xs[:, None]), color="black", linewidth=2, label="loss")
-    for i, (label, path) in enumerate(dict(paths or {}).items()):
+    paths = _single_runs(paths or {})
+    for color, (label, path) in zip(_colors(paths, colors), paths.items()):
         points, diverged = _points_and_divergence(path)
         shown = points[:diverged] if diverged is not None else points
-        color = _color(label, i)
         ys = surface.value(shown[:, :1])
         ax.plot(shown[:, 0], ys, "o", color=color, alpha=0.35, markersize=4)
         ax.plot(shown[-1, 0], ys[-1], "o", color=color, markersize=11, markeredgecolor="black",
@@ -158,25 +193,39 @@ def curve_1d(surface, paths=None, ax=None, bounds=None, resolution=400, title=No
     return ax
 
 
-def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss", title=None, x=None):
+def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss", title=None, x=None,
+                colors=None):
     """Loss against step for several runs: ``{label: array or history with .loss}``.
 
     Arrays of shape (steps, runs) are drawn as the median with a band from the minimum to the
     maximum over runs. A run that diverged is drawn up to its last finite loss and marked with
-    a red ✗ and the step; a run with no finite value at all says so in the axes.
+    a red ✗ and the step; a run with no finite value at all says so in the axes. (For many runs
+    the band ends, and is marked, at the first step where any run diverged.) ``curves`` may also
+    be one history or array, drawn as "loss".
     """
     ax = _ax(ax)
     notes = []
-    for i, (label, curve) in enumerate(dict(curves).items()):
-        values = np.asarray(getattr(curve, "loss", curve), dtype=float)
-        color = _color(label, i)
+    if isinstance(curves, np.ndarray) or hasattr(curves, "loss") or hasattr(curves, "losses"):
+        curves = {"loss": curves}
+    curves = dict(curves)
+    for color, (label, curve) in zip(_colors(curves, colors), curves.items()):
+        values = np.asarray(getattr(curve, "loss", getattr(curve, "losses", curve)), dtype=float)
         steps = np.arange(len(values)) if x is None else np.asarray(x)[: len(values)]
         if values.ndim == 2:
             finite_rows = np.all(np.isfinite(values), axis=1)
             cut = len(values) if finite_rows.all() else int(np.argmin(finite_rows))
+            label = f"{label} (median of {values.shape[1]}, band min-max)"
+            if cut < len(values):
+                dead = int(np.sum(~np.all(np.isfinite(values), axis=0)))
+                label = f"{label[:-1]}; diverged at step {cut}: {dead} of {values.shape[1]} runs)"
+            if cut == 0:
+                notes.append(label)
+                continue
             mid = np.median(values[:cut], axis=1)
             ax.fill_between(steps[:cut], values[:cut].min(axis=1), values[:cut].max(axis=1), color=color, alpha=0.2)
-            ax.plot(steps[:cut], mid, color=color, label=f"{label} (median of {values.shape[1]}, band min-max)")
+            ax.plot(steps[:cut], mid, color=color, label=label)
+            if cut < len(values):
+                ax.plot(steps[cut - 1], mid[-1], "x", color=DIVERGED, markersize=12, markeredgewidth=3)
             continue
         diverged = getattr(curve, "diverged_at", None)
         bad = np.flatnonzero(~np.isfinite(values))
@@ -264,13 +313,13 @@ def animate(surface, paths, frames=None, interval=60, bounds=None, title=None):
     from IPython.display import HTML
     from matplotlib.animation import FuncAnimation
 
-    paths = {label: _points_and_divergence(p)[0] for label, p in dict(paths).items()}
+    paths = {label: _points_and_divergence(p)[0] for label, p in _single_runs(paths).items()}
     n = max(len(p) for p in paths.values())
     frames = min(n, 120) if frames is None else int(_validate.number("frames", frames, low=1, integer=True))
     fig, ax = plt.subplots()
     contour(surface, ax=ax, bounds=bounds)
-    lines = {label: ax.plot([], [], "-o", color=_color(label, i), markersize=3, label=label)[0]
-             for i, label in enumerate(paths)}
+    lines = {label: ax.plot([], [], "-o", color=color, markersize=3, label=label)[0]
+             for color, label in zip(_colors(paths), paths)}
     ax.legend(loc="best")
     if title:
         ax.set_title(title)

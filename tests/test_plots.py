@@ -105,3 +105,14 @@ def test_schedules_and_heatmap():
 def test_animate_returns_html():
     html = plots.animate(Bowl(), {"GD": np.array([[1.0, 0.5], [0.5, 0.2], [0.1, 0.0]])}, frames=3, title="a")
     assert "<script" in html.data
+
+
+def test_colours_are_distinct_within_a_figure_and_keep_a_method_colour():
+    from matplotlib.colors import to_hex
+    colors = plots._colors(["Adam", "GD lr=0.1", "GD lr=1e-3", "Adam + warm-up", "mine"], {"mine": "black"})
+    assert colors[0] == plots.COLORS["Adam"] and colors[1] == plots.COLORS["GD"]
+    assert len({to_hex(c) for c in colors}) == 5 and colors[4] == "black"
+    many = plots._colors([f"run {i}" for i in range(12)])
+    assert len(many) == 12 and len({to_hex(c) for c in many[:10]}) == 10
+    ax = plots.loss_curves({"a": [1.0, 0.5], "b": [1.0, 0.7]}, colors={"a": "red"})
+    assert ax.get_lines()[0].get_color() == "red"
