@@ -38,8 +38,8 @@ STYLE = {
 COLORS = {
     "GD": "#1f77b4", "SGD": "#1f77b4", "Momentum": "#ff7f0e", "SGDM": "#ff7f0e", "Heavy ball": "#ff7f0e",
     "Nesterov": "#8c564b", "Adagrad": "#2ca02c", "RMSprop": "#d62728", "RMSProp": "#d62728", "Adam": "#9467bd",
-    "AdamW": "#e377c2", "AMSGrad": "#17becf", "NAdam": "#bcbd22", "RAdam": "#7f7f7f", "AdaBound": "#aec7e8",
-    "Lookahead": "#98df8a",
+    "AdamW": "#e377c2", "AMSGrad": "#17becf", "NAdam": "#bcbd22", "RAdam": "#7f7f7f", "AdaBound": "#393b79",
+    "Lookahead": "#2e7d32",
 }
 DIVERGED = "#d62728"
 
