@@ -10,7 +10,8 @@ export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 JOBS ?= 2
 
-.PHONY: lab test venv clean student grade nbgrader-source
+.PHONY: lab test check test-course test-determinism test-browser test-book book book-deps browser-deps \
+	venv clean student grade nbgrader-source playground bench
 
 venv: $(STAMP)
 
@@ -23,13 +24,80 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (course)" >/dev/null
 	@touch $(STAMP)
 
+# Serves the repository (so the notebooks' links to GLOSSARY.md work) and opens notebooks/.
 lab: $(STAMP)
-	@echo "Opening JupyterLab on notebooks/ - open the http://127.0.0.1:8888/lab?token=... URL printed below."
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ip=127.0.0.1 --port=8888 --no-browser --allow-root
+	@echo "Opening JupyterLab - open the http://127.0.0.1:8888/lab/tree/notebooks?token=... URL printed below."
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks \
+		--ip=127.0.0.1 --port=8888 --no-browser --allow-root
 
-test: $(STAMP)
-	MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadfile --nbval-lax --nbval-current-env \
+# Every test: the library and every notebook, a second execution for determinism, the widgets in a
+# real browser, and the static site.
+test: test-course test-determinism test-browser test-book
+
+# The quick loop while writing: library tests and every notebook once.
+check: test-course
+
+# Unit and property tests of course_utils, every notebook executed under nbval, hygiene, exercises,
+# the TA kit; each check.claim value is logged for the determinism run.
+test-course: $(STAMP)
+	@mkdir -p build && rm -f build/claims-first.jsonl
+	COURSE_CLAIMS_LOG=$(CURDIR)/build/claims-first.jsonl MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadfile \
+		--nbval-lax --nbval-current-env --ignore=tests/browser --ignore=tests/book --ignore=tests/rerun \
 		--cov=course_utils --cov-report=term $(PYTEST_ARGS)
+
+# Every notebook executed a second time in a fresh kernel: the same claim values.
+test-determinism: test-course
+	MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) -p no:cacheprovider tests/rerun $(PYTEST_ARGS)
+
+# The optimizer playground as an app (Voila on 127.0.0.1, token on, idle kernels culled); prints the URL.
+playground: $(STAMP)
+	$(PY) tools/playground.py
+
+# Debian's Chromium drives the browser tests (never a browser that playwright downloads).
+browser-deps:
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; } || \
+		{ echo "make: the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; }
+
+# Real-browser tests of the widgets (JupyterLab and the Voila app).
+test-browser: $(STAMP) browser-deps
+	$(PY) -m pytest -p no:cacheprovider tests/browser -v $(PYTEST_ARGS)
+
+# The course as a website: Jupyter Book 1 in its own venv (see README "Read it as a website").
+BOOK_VENV    := .venv-book
+BOOK_PY      := $(BOOK_VENV)/bin/python
+BOOK_STAMP   := $(BOOK_VENV)/.installed
+BOOK_SITE    := _build/html/.course-book.json
+BOOK_SOURCES := $(wildcard notebooks/*.ipynb) GLOSSARY.md README.md tools/build_book.py \
+                $(shell find book course_utils -type f -not -path '*/__pycache__/*')
+
+$(BOOK_STAMP): requirements.txt requirements-book.txt pyproject.toml
+	@test -x $(BOOK_PY) || $(PYTHON) -m venv $(BOOK_VENV)
+	$(BOOK_PY) -m pip install --quiet --upgrade pip
+	$(BOOK_PY) -m pip install --quiet -r requirements.txt -r requirements-book.txt
+	$(BOOK_PY) -m pip install --quiet --no-deps -e .
+	@touch $(BOOK_STAMP)
+
+# What the site build needs from the network: its venv and three npm packages (MathJax, RequireJS,
+# the widgets' embedder), fetched once into build/book/npm/.
+book-deps: $(BOOK_STAMP)
+	@command -v npm >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || \
+		{ echo "make: the site build needs npm: sudo apt-get install npm"; exit 1; }
+	$(BOOK_PY) tools/build_book.py --fetch-only
+
+# Executes every notebook and builds _build/html/ (only when a source is newer than the site).
+book: $(BOOK_SITE)
+
+$(BOOK_SITE): $(BOOK_STAMP) $(BOOK_SOURCES) | book-deps
+	$(BOOK_PY) tools/build_book.py --jobs $(JOBS)
+
+test-book: $(BOOK_SITE) browser-deps
+	COURSE_BOOK_TESTS=1 $(BOOK_PY) -m pytest -p no:cacheprovider tests/book $(PYTEST_ARGS)
+
+# Benchmarks against PyTorch where a torch environment exists (docs/PERFORMANCE.md).
+bench: $(STAMP)
+	$(PY) tools/bench.py $(BENCH_ARGS)
 
 # Teaching assistants: the student version (solutions stubbed) and grading of submissions.
 student: $(STAMP)
@@ -43,4 +111,4 @@ grade: $(STAMP)
 	$(PY) tools/grade.py "$(SUBMISSIONS)" --out grades
 
 clean:
-	rm -rf $(VENV) build dist _build .pytest_cache .coverage htmlcov
+	rm -rf $(VENV) $(BOOK_VENV) build dist _build grades .pytest_cache .coverage htmlcov

@@ -39,6 +39,14 @@ def _fmt(x) -> str:
     return f"{x:.4f}"
 
 
+def _number(name, value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number (or a (low, high) pair of numbers for 'between'), "
+                         f"got {value!r}") from None
+
+
 def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note: str = "",
           timing: bool = False) -> float:
     """Assert that the measured ``value`` satisfies ``value op bound`` and print one line.
@@ -54,20 +62,25 @@ def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note:
     timing : the value is a measured time (or a ratio of times), so it differs from run to run;
         the determinism test compares every other claim exactly between two executions.
     """
+    if not isinstance(claim_id, str) or not claim_id:
+        raise ValueError(f"claim_id must be a non-empty string such as 'C03.5', got {claim_id!r}")
     _validate.choice("op", op, tuple(_OPS))
-    value = float(np.asarray(value).item()) if np.ndim(value) == 0 else None
+    try:
+        value = float(np.asarray(value).item()) if np.ndim(value) == 0 else None
+    except (TypeError, ValueError):
+        raise ValueError(f"value must be a single number, got {value!r}") from None
     if value is None:
         raise ValueError("value must be a single number (reduce arrays before claiming)")
     if op == "between":
         if not (isinstance(bound, (tuple, list)) and len(bound) == 2):
             raise ValueError(f"bound must be a (low, high) pair when op is 'between', got {bound!r}")
-        low, high = (float(b) for b in bound)
+        low, high = (_number("bound", b) for b in bound)
         if low > high:
             raise ValueError(f"bound must have low <= high, got {bound!r}")
         bound = (low, high)
         bound_text = f"[{_fmt(low)}, {_fmt(high)}]"
     else:
-        bound = float(bound)
+        bound = _number("bound", bound)
         bound_text = _fmt(bound)
     test, symbol = _OPS[op]
     passed = math.isfinite(value) and bool(test(value, bound))

@@ -49,6 +49,8 @@ def budget() -> int:
 
 def complete(config: dict) -> dict:
     """``config`` with defaults filled in, after checking every key and value."""
+    if not isinstance(config, dict):
+        raise ValueError(f"config must be a dict such as {{'optimizer': 'adam', 'lr': 0.01}}, got {config!r}")
     unknown = set(config) - set(DEFAULTS)
     if unknown:
         raise ValueError(f"config has unknown keys {sorted(unknown)}; allowed keys are {sorted(DEFAULTS)}")
@@ -63,7 +65,11 @@ def complete(config: dict) -> dict:
     _validate.number("dropout", c["dropout"], low=0, high=1, high_open=True)
     if c["clip_norm"] is not None:
         _validate.number("clip_norm", c["clip_norm"], low=0, low_open=True)
-    if not all(isinstance(h, (int, np.integer)) and h >= 1 for h in c["hidden"]):
+    for activation in c["activation"] if isinstance(c["activation"], (list, tuple)) else [c["activation"]]:
+        _validate.choice("activation", activation, nn.ACTIVATIONS)
+    _validate.choice("batch_norm", c["batch_norm"], (False, True))
+    if not isinstance(c["hidden"], (list, tuple)) or not all(
+            isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in c["hidden"]):
         raise ValueError(f"hidden must be a list of positive layer widths, got {c['hidden']!r}")
     sizes = [64, *c["hidden"], 10]
     n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))

@@ -437,6 +437,8 @@ class MLP:
     # ----------------------------------------------------------------------- forward
     def _inputs(self, X):
         X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"X must hold numbers, got an array of dtype {X.dtype}")
         if X.ndim != 2 or X.shape[1] != self.sizes[0] or X.shape[0] == 0:
             raise ValueError(f"X must have shape (n, {self.sizes[0]}) with n >= 1, got {X.shape}")
         return X.astype(self.dtype, copy=False)
@@ -539,6 +541,8 @@ class MLP:
         """Check ``y`` against the loss; returns labels (int, (n,)) or targets (float, (n, K))."""
         y = np.asarray(y)
         K = self.sizes[-1]
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"y must hold class labels or numeric targets, got an array of dtype {y.dtype}")
         if y.shape[:1] != (n,):
             raise ValueError(f"y must have one entry per row of X ({n}), got shape {y.shape}")
         integer = np.issubdtype(y.dtype, np.integer)

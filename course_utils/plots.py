@@ -180,10 +180,18 @@ def curve_1d(surface, paths=None, ax=None, bounds=None, resolution=400, title=No
     for color, (label, path) in zip(_colors(paths, colors), paths.items()):
         points, diverged = _points_and_divergence(path)
         shown = points[:diverged] if diverged is not None else points
+        if diverged is not None:  # a red ✗ at its last finite point, as in trajectories
+            label = f"{label} (diverged at step {diverged})"
+            if len(shown) == 0:
+                ax.plot([], [], "x", color=DIVERGED, label=label)
+                continue
         ys = surface.value(shown[:, :1])
         ax.plot(shown[:, 0], ys, "o", color=color, alpha=0.35, markersize=4)
-        ax.plot(shown[-1, 0], ys[-1], "o", color=color, markersize=11, markeredgecolor="black",
-                label=f"{label}: ends at θ = {shown[-1, 0]:.2f}")
+        if diverged is not None:
+            ax.plot(shown[-1, 0], ys[-1], "x", color=DIVERGED, markersize=12, markeredgewidth=3, label=label)
+        else:
+            ax.plot(shown[-1, 0], ys[-1], "o", color=color, markersize=11, markeredgecolor="black",
+                    label=f"{label}: ends at θ = {shown[-1, 0]:.2f}")
     ax.set_xlim(x0, x1)
     ax.set_xlabel(r"parameter $\theta$")
     ax.set_ylabel(r"loss $L(\theta)$")
@@ -191,6 +199,24 @@ def curve_1d(surface, paths=None, ax=None, bounds=None, resolution=400, title=No
     if title:
         ax.set_title(title)
     return ax
+
+
+def _keep_in_view(ax, low, high, log):
+    """Explicit y-limits where matplotlib's 5 % margins would overflow: the last finite loss before a
+    divergence is often near 1e308, and the autoscaled axis then came out empty (limits 1 to 10)."""
+    if log:
+        if low > 0:
+            a, b = np.log10(low), np.log10(high)
+            margin = 0.05 * (b - a)
+            if b + margin > 300:
+                bottom, top = a - margin, min(b + margin, 308.0)
+                ax.set_ylim(10 ** bottom, 10 ** top)
+                # matplotlib's log locator would ask for decades beyond 1e308: name the decades here
+                stride = max(1, int(np.ceil((top - bottom) / 8)))
+                ax.yaxis.set_major_locator(mpl.ticker.FixedLocator(10.0 ** np.arange(np.ceil(bottom), top, stride)))
+                ax.yaxis.set_minor_locator(mpl.ticker.NullLocator())
+    elif high > 1e300 or low < -1e300:
+        ax.set_ylim(max(low, -1.7e308), min(high, 1.7e308))
 
 
 def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss", title=None, x=None,
@@ -204,7 +230,7 @@ def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss"
     be one history or array, drawn as "loss".
     """
     ax = _ax(ax)
-    notes = []
+    notes, drawn = [], []  # drawn: (lowest, highest) value of each curve
     if isinstance(curves, np.ndarray) or hasattr(curves, "loss") or hasattr(curves, "losses"):
         curves = {"loss": curves}
     curves = dict(curves)
@@ -224,6 +250,7 @@ def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss"
             mid = np.median(values[:cut], axis=1)
             ax.fill_between(steps[:cut], values[:cut].min(axis=1), values[:cut].max(axis=1), color=color, alpha=0.2)
             ax.plot(steps[:cut], mid, color=color, label=label)
+            drawn.append((values[:cut].min(), values[:cut].max()))
             if cut < len(values):
                 ax.plot(steps[cut - 1], mid[-1], "x", color=DIVERGED, markersize=12, markeredgewidth=3)
             continue
@@ -237,13 +264,18 @@ def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss"
             notes.append(label)
             continue
         ax.plot(steps[: len(shown)], shown, color=color, label=label)
+        drawn.append((shown.min(), shown.max()))
         if first_bad is not None:
             ax.plot(steps[len(shown) - 1], shown[-1], "x", color=DIVERGED, markersize=12, markeredgewidth=3)
     if notes:
         ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", va="center", color=DIVERGED,
                 fontsize=12, fontweight="bold")
-    if log and any(line.get_ydata().size and np.nanmin(line.get_ydata()) > 0 for line in ax.get_lines()):
-        ax.set_yscale("log")
+    log = log and any(line.get_ydata().size and np.nanmin(line.get_ydata()) > 0 for line in ax.get_lines())
+    if log:
+        with np.errstate(over="ignore"):  # autoscaling a loss near 1e308 overflows: _keep_in_view repairs it
+            ax.set_yscale("log")
+    if drawn:
+        _keep_in_view(ax, min(low for low, _ in drawn), max(high for _, high in drawn), log)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if ax.get_legend_handles_labels()[0]:

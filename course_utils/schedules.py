@@ -42,8 +42,10 @@ class Schedule:
 
     def __call__(self, t):
         steps = _steps(t)
-        rates = self._rule(steps)
-        return float(rates) if np.ndim(t) == 0 else np.asarray(rates, dtype=np.float64)
+        # always through a 1-D array: numpy's scalar math (libm) and its vectorised loops may differ in
+        # the last bit (e.g. x ** -0.5), and lr(t) must not depend on how t was passed
+        rates = np.asarray(self._rule(steps.reshape(-1)), dtype=np.float64).reshape(steps.shape)
+        return float(rates) if np.ndim(t) == 0 else rates
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())

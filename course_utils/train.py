@@ -160,6 +160,12 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
     callback : ``callback(step, net, loss)`` after every step; return True to stop.
     """
     X, y = _data._check_xy(X, y)
+    if not callable(getattr(optimizer, "step", None)):
+        raise ValueError(f"optimizer must have a step(params, grads) method, got {type(optimizer).__name__}")
+    for name, values in (("X", X), ("y", y), ("X_val", X_val), ("y_val", y_val)):
+        values = np.asarray(values) if values is not None else None   # nan data would look like divergence
+        if values is not None and values.dtype.kind in "fc" and not np.all(np.isfinite(values)):
+            raise ValueError(f"{name} must be finite, but it holds nan or inf values")
     batch_size = number("batch_size", batch_size, low=1, integer=True)
     if epochs is not None:
         epochs = number("epochs", epochs, low=1, integer=True)
@@ -199,7 +205,10 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
 
     def evaluate(step_count):
         train_loss, train_acc = _evaluate(net, X, y) if eval_train else (math.nan, math.nan)
-        val_loss, val_acc = _evaluate(net, X_val, y_val)
+        try:
+            val_loss, val_acc = _evaluate(net, X_val, y_val)
+        except ValueError as error:
+            raise ValueError(f"X_val, y_val (the validation data) do not fit the network: {error}") from error
         for name, value in zip(evals, (step_count, train_loss, train_acc, val_loss, val_acc)):
             evals[name].append(value)
         if X_val is not None:

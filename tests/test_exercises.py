@@ -10,10 +10,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+from nbexec import execute  # noqa: E402
 from student import BEGIN, student_notebook  # noqa: E402
 
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -32,10 +32,33 @@ def exercise_notebook(nb: dict) -> tuple[nbformat.NotebookNode, list[int]]:
     return out, checks
 
 
+def _lines(cells):
+    return [ln.strip() for c in cells for ln in "".join(c["source"]).splitlines()]
+
+
+def leaked_solution_lines(source: dict, student: dict) -> list[str]:
+    """Marker lines, and solution lines found nowhere else in the course notebook, left in the student one."""
+    inside, solution, elsewhere = False, set(), set()
+    for line in _lines(source["cells"]):
+        if line == BEGIN:
+            inside = True
+        elif line == "### END SOLUTION":
+            inside = False
+        elif len(line) > 8 and not line.startswith("#"):
+            (solution if inside else elsewhere).add(line)
+    telling = solution - elsewhere
+    return [ln for ln in _lines(student["cells"]) if ln in telling or ln in (BEGIN, "### END SOLUTION")]
+
+
+def test_leak_detector_finds_a_leak():
+    source = {"cells": [{"source": ["x = 1\n", "### BEGIN SOLUTION\n", "answer = 42 * 2\n", "### END SOLUTION\n"]}]}
+    clean = {"cells": [{"source": ["x = 1\n", "# YOUR CODE HERE\n", "raise NotImplementedError()\n"]}]}
+    leaky = {"cells": [{"source": ["x = 1\n", "answer = 42 * 2\n"]}]}
+    assert leaked_solution_lines(source, clean) == [] and leaked_solution_lines(source, leaky) == ["answer = 42 * 2"]
+
+
 def run(nb) -> list:
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
-    client.execute()
+    execute(nb, timeout=120, cwd=ROOT / "notebooks", allow_errors=True)
     return [next((f"{o['ename']}: {o['evalue']}" for o in c.get("outputs", []) if o["output_type"] == "error"), None)
             for c in nb.cells]
 
@@ -51,8 +74,7 @@ def test_solutions_pass_and_stubs_fail(path, monkeypatch):
     assert not failing, f"{path.name}: with the solutions, cells failed on their own after the imports: {failing}"
 
     student, _ = student_notebook(source, path.stem)
-    text = json.dumps(student)
-    assert "### BEGIN SOLUTION" not in text and "### END SOLUTION" not in text
+    assert not leaked_solution_lines(source, student), f"{path.name}: solution text left in the student version"
     stubbed, stub_checks = exercise_notebook(student)
     assert stub_checks == checks
     errors = run(stubbed)

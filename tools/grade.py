@@ -24,10 +24,10 @@ import sys
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbexec import PatientClient  # noqa: E402
 from student import student_notebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,7 @@ def grade_file(path: Path, notebooks: dict[str, Path], timeout: float) -> list[d
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+    client = PatientClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             interrupt_on_timeout=True,
                             resources={"metadata": {"path": str(notebooks[stem].parent)}})
     crash = ""

@@ -87,6 +87,7 @@ class RMSprop(Optimizer):
             np.add(grad_avg, sigma, out=grad_avg)
             np.square(grad_avg, out=sigma)
             np.subtract(square_avg, sigma, out=sigma)
+            np.maximum(sigma, 0, out=sigma)  # >= 0 in exact arithmetic; rounding can make it -tiny (then nan)
             np.sqrt(sigma, out=sigma)
         else:
             np.sqrt(square_avg, out=sigma)
