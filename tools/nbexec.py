@@ -4,8 +4,10 @@ nbclient waits for a cell's ``execute_reply`` with one long blocking read of the
 After a cell that opens ipywidgets comms, that read sometimes misses a reply that has already
 arrived and sleeps until the cell's whole timeout (jupyter/nbclient#312, open upstream; we saw it
 in 3 of 7 runs of chapter 03). :class:`PatientClient` reads the shell channel in short slices
-instead, so a reply that was missed is picked up half a second later; when the cell's time
-limit is reached, nbclient's own timeout handling (interrupt or error) takes over unchanged.
+instead, so a reply that was missed is picked up half a second later. When a cell's time limit
+is reached it does what nbclient does: interrupt the kernel once if ``interrupt_on_timeout``
+(the cell then ends with a KeyboardInterrupt error and execution goes on), else raise
+CellTimeoutError.
 
 Used by the grader (tools/grade.py), the exercise and determinism tests, and the benchmarks.
 """
@@ -28,10 +30,22 @@ class PatientClient(NotebookClient):
 
     async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg, task_poll_kernel_alive):
         deadline = None if timeout is None else monotonic() + timeout
-        while deadline is None or monotonic() < deadline:
+        interrupted = False
+        while True:
             try:
                 msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=self.poll_slice))
             except Empty:
+                if deadline is None or monotonic() < deadline:
+                    continue
+                # Out of time, as nbclient would be: interrupt once (then wait for the interrupted
+                # cell's error reply, as long again), or raise.
+                await self._async_check_alive()
+                if not self.interrupt_on_timeout or interrupted:
+                    task_poll_kernel_alive.cancel()
+                    raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", timeout, cell)
+                self.log.error("Timeout waiting for execute reply (%is): interrupting the kernel", timeout)
+                await ensure_async(self.km.interrupt_kernel())
+                interrupted, deadline = True, monotonic() + timeout
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
@@ -47,8 +61,6 @@ class PatientClient(NotebookClient):
                 self.log.warning("Timeout waiting for IOPub output")
             task_poll_kernel_alive.cancel()
             return msg
-        # Out of time: nbclient's own handling (interrupt_on_timeout, or CellTimeoutError).
-        return await super()._async_poll_for_reply(msg_id, cell, 0, task_poll_output_msg, task_poll_kernel_alive)
 
 
 def execute(nb, *, timeout=300, cwd=None, allow_errors=False, **kwargs):
