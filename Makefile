@@ -27,7 +27,7 @@ $(STAMP): requirements.txt pyproject.toml
 # Serves the repository (so the notebooks' links to GLOSSARY.md work) and opens notebooks/.
 lab: $(STAMP)
 	@echo "Opening JupyterLab - open the http://127.0.0.1:8888/lab/tree/notebooks?token=... URL printed below."
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks \
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 		--ip=127.0.0.1 --port=8888 --no-browser --allow-root
 
 # Every test: the library and every notebook, a second execution for determinism, the widgets in a
