@@ -411,11 +411,40 @@ def bench_sweep(rounds):
 CELL_TIMEOUT = 180  # seconds; a notebook has 60 s in all, so a cell this slow has failed anyway
 
 
+def _poll_in_slices():
+    """Make nbclient wait for kernel messages in slices of at most 1 s.
+
+    With pyzmq 27 and ipykernel 7, an asyncio poll now and then misses the wake-up of a message
+    that has arrived (often after a cell with widgets), and nbclient then sleeps for the whole cell
+    timeout before it reads the reply that was there all along (seen here: 180 s lost in a 6 s
+    notebook, on one run in three; jupyter/nbclient#312). Each slice ends with a real poll, so a
+    missed wake-up costs at most a second.
+    """
+    from queue import Empty
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    original = AsyncZMQSocketChannel.get_msg
+
+    async def get_msg(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
+            try:
+                return await original(self, timeout=left)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    AsyncZMQSocketChannel.get_msg = get_msg
+
+
 def run_notebook(path):
     """Execute one notebook in a fresh kernel (nbclient); print its time as JSON."""
     import nbclient
     import nbformat
 
+    _poll_in_slices()
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                                      resources={"metadata": {"path": str(Path(path).parent)}})
@@ -588,6 +617,7 @@ def probe_playground():
     import nbclient
     import nbformat
 
+    _poll_in_slices()
     nb = nbformat.read(PLAYGROUND, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_PROBE))
     client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
