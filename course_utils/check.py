@@ -1,11 +1,22 @@
 """Claim checks for the notebooks and answer checks for the exercises.
 
-A *claim* compares a measured number with a threshold that has a margin::
+A *claim* compares a measured number with a threshold that has a margin, and says why the
+check could have failed: either a **control**, the value the same measurement takes when the
+lecture's effect is removed (momentum off, no shuffling, the same network without the trick),
+which must fail the same bound::
 
-    check.claim("C03.5", measured_rate / theory_rate, "between", (0.95, 1.05), what="heavy-ball rate / theory")
+    check.claim("C03.4", crossed_share, ">", 0.5, what="share of (η, λ) that cross the bump",
+                control=crossed_share_without_momentum, control_what="momentum off")
 
-prints ``✓ C03.5  heavy-ball rate / theory = 1.0021  in [0.95, 1.05]`` and raises an
-``AssertionError`` that states the numbers when the claim no longer holds. Every claim
+prints ``✓ C03.4  share of (η, λ) that cross the bump = 0.6200  > 0.5000 | control (momentum off)
+= 0.0000 fails it``; or, for a number the lecture states, what it reproduces::
+
+    check.claim("C01.3", eigenvalue, "between", (-2 - 1e-9, -2 + 1e-9), reproduces="the lecture's λ = -2")
+
+A claim whose control also satisfies the bound raises ``ValueError`` ("this check cannot
+fail"), and a claim with neither a control nor ``reproduces=`` raises ``ValueError`` too:
+a check that two pieces of code agree is a sanity check (:func:`true`, :func:`close`).
+A claim that no longer holds raises ``AssertionError`` with the numbers. Every claim
 checked in this process is kept in :data:`RESULTS` (and appended as JSON lines to the
 file named by the environment variable ``COURSE_CLAIMS_LOG``, if set), so a test can
 compare two executions of a notebook.
@@ -47,7 +58,19 @@ def _number(name, value) -> float:
                          f"got {value!r}") from None
 
 
-def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note: str = "",
+def _controls(control) -> list[float]:
+    """The control value(s) as a list of floats: one number, or one per seed/setting."""
+    try:
+        values = np.asarray(control, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"control must be a number or a sequence of numbers, got {control!r}") from None
+    if values.size == 0:
+        raise ValueError("control must hold at least one number, got an empty sequence")
+    return [float(v) for v in values]
+
+
+def claim(claim_id: str, value, op: str, bound, *, control=None, control_what: str = "effect removed",
+          reproduces: str | None = None, what: str = "measured", note: str = "",
           timing: bool = False) -> float:
     """Assert that the measured ``value`` satisfies ``value op bound`` and print one line.
 
@@ -57,6 +80,13 @@ def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note:
     value : the measured number (a Python or numpy scalar).
     op : one of ``"<"``, ``"<="``, ``">"``, ``">="`` or ``"between"`` (then ``bound = (low, high)``).
     bound : the threshold, chosen with a margin from the measured value.
+    control : the value the same measurement takes with the lecture's effect removed (or under
+        the alternative the lecture rejects); a number, or a sequence of numbers (one per seed or
+        setting). Every control value must *fail* the bound, otherwise the check cannot fail and
+        ``ValueError`` is raised.
+    control_what : a few words naming the control run, e.g. ``"momentum off"``.
+    reproduces : instead of a control, what the lecture states that this value reproduces,
+        e.g. ``"the lecture's N ≥ 610"`` (use a tight bound).
     what : a few words saying what was measured, printed before the number.
     note : printed after the line (e.g. what the lecture says).
     timing : the value is a measured time (or a ratio of times), so it differs from run to run;
@@ -65,6 +95,15 @@ def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note:
     if not isinstance(claim_id, str) or not claim_id:
         raise ValueError(f"claim_id must be a non-empty string such as 'C03.5', got {claim_id!r}")
     _validate.choice("op", op, tuple(_OPS))
+    if control is None and reproduces is None:
+        raise ValueError(f"claim {claim_id!r} needs control= (the value the same measurement takes with the "
+                         "effect removed, which must fail the bound) or reproduces= (the lecture's number it "
+                         "reproduces); a check that two pieces of code agree is check.true or check.close")
+    if control is not None and reproduces is not None:
+        raise ValueError(f"claim {claim_id!r}: give control= or reproduces=, not both")
+    if reproduces is not None and not (isinstance(reproduces, str) and reproduces.strip()):
+        raise ValueError(f"reproduces must say what the lecture states, as a non-empty string, got {reproduces!r}")
+    controls = None if control is None else _controls(control)
     try:
         value = float(np.asarray(value).item()) if np.ndim(value) == 0 else None
     except (TypeError, ValueError):
@@ -83,16 +122,33 @@ def claim(claim_id: str, value, op: str, bound, *, what: str = "measured", note:
         bound = _number("bound", bound)
         bound_text = _fmt(bound)
     test, symbol = _OPS[op]
-    passed = math.isfinite(value) and bool(test(value, bound))
+
+    def holds(x: float) -> bool:
+        return math.isfinite(x) and bool(test(x, bound))
+
     line = f"{claim_id}  {what} = {_fmt(value)}  {symbol} {bound_text}"
-    RESULTS[claim_id] = {"value": round(value, 6), "op": op, "bound": bound, "passed": passed, "timing": timing}
+    if controls is not None:
+        shown = ", ".join(_fmt(c) for c in controls[:6]) + (", …" if len(controls) > 6 else "")
+        control_text = f"control ({control_what}) = {shown}"
+        passing = [c for c in controls if holds(c)]
+        if passing:
+            raise ValueError(f"this check cannot fail: the control also satisfies the bound "
+                             f"({claim_id}: {control_text}, bound {symbol} {bound_text}); choose a measurement "
+                             "or a bound that separates the effect from its control")
+        suffix = f" | {control_text} fails it"
+    else:
+        suffix = f" | reproduces {reproduces}"
+    passed = holds(value)
+    RESULTS[claim_id] = {"value": round(value, 6), "op": op, "bound": bound, "passed": passed, "timing": timing,
+                         "control": None if controls is None else [round(c, 6) for c in controls],
+                         "reproduces": reproduces}
     log = os.environ.get("COURSE_CLAIMS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"id": claim_id, **RESULTS[claim_id]}) + "\n")
     if not passed:
-        raise AssertionError(f"✗ claim {line} does not hold" + (f" ({note})" if note else ""))
-    print("✓ " + line + (f"   ({note})" if note else ""))
+        raise AssertionError(f"✗ claim {line} does not hold{suffix}" + (f" ({note})" if note else ""))
+    print("✓ " + line + suffix + (f"   ({note})" if note else ""))
     return value
 
 

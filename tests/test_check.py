@@ -11,9 +11,10 @@ from course_utils import check
     (np.float32(0.2), "<", 0.3), (np.array(3.0), ">", 2),
 ])
 def test_claim_passes_and_prints(value, op, bound, capsys):
-    assert check.claim("C99.1", value, op, bound, what="ratio") == pytest.approx(float(value))
+    assert check.claim("C99.1", value, op, bound, what="ratio", reproduces="a number") == pytest.approx(float(value))
     out = capsys.readouterr().out
     assert out.startswith("✓ C99.1  ratio = ") and check.RESULTS["C99.1"]["passed"]
+    assert "reproduces a number" in out
 
 
 @pytest.mark.parametrize("value, op, bound", [
@@ -22,7 +23,7 @@ def test_claim_passes_and_prints(value, op, bound, capsys):
 ])
 def test_claim_fails_with_the_numbers(value, op, bound):
     with pytest.raises(AssertionError, match=r"C99.2 .* does not hold"):
-        check.claim("C99.2", value, op, bound)
+        check.claim("C99.2", value, op, bound, control=float("nan"))
     assert check.RESULTS["C99.2"]["passed"] is False
 
 
@@ -34,16 +35,17 @@ def test_claim_fails_with_the_numbers(value, op, bound):
 ])
 def test_claim_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        check.claim("C99.3", **kwargs)
+        check.claim("C99.3", **kwargs, control=float("nan"))
 
 
 def test_claim_log(tmp_path, monkeypatch):
     log = tmp_path / "claims.jsonl"
     monkeypatch.setenv("COURSE_CLAIMS_LOG", str(log))
-    check.claim("C99.4", 0.123456789, "<", 1, note="a note")
+    check.claim("C99.4", 0.123456789, "<", 1, note="a note", control=[1.5, 2.0])
     record = json.loads(log.read_text().splitlines()[-1])
-    assert record == {"id": "C99.4", "value": 0.123457, "op": "<", "bound": 1.0, "passed": True, "timing": False}
-    check.claim("C99.5", 2.5, ">", 1, timing=True)
+    assert record == {"id": "C99.4", "value": 0.123457, "op": "<", "bound": 1.0, "passed": True, "timing": False,
+                      "control": [1.5, 2.0], "reproduces": None}
+    check.claim("C99.5", 2.5, ">", 1, timing=True, control=0.5)
     assert json.loads(log.read_text().splitlines()[-1])["timing"] is True
 
 
@@ -58,3 +60,33 @@ def test_close_and_true(capsys):
     assert "✓ three is more than two" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="too small"):
         check.true(False, "too small")
+
+
+def test_claim_prints_the_control(capsys):
+    check.claim("C99.6", 0.2, "<", 0.5, what="loss ratio", control=[0.9, 1.1], control_what="momentum off")
+    out = capsys.readouterr().out
+    assert "✓ C99.6  loss ratio = 0.2000  < 0.5000 | control (momentum off) = 0.9000, 1.1000 fails it" in out
+    assert check.RESULTS["C99.6"]["control"] == [0.9, 1.1]
+
+
+@pytest.mark.parametrize("control", [0.1, [0.9, 0.3], np.array([0.4])])
+def test_a_control_that_passes_means_the_check_cannot_fail(control):
+    with pytest.raises(ValueError, match="this check cannot fail: the control also satisfies the bound"):
+        check.claim("C99.7", 0.2, "<", 0.5, control=control)
+
+
+def test_a_failing_claim_still_reports_its_control():
+    with pytest.raises(AssertionError, match=r"C99.8 .* does not hold \| control \(effect removed\) = 0.9000"):
+        check.claim("C99.8", 0.7, "<", 0.5, control=0.9)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({}, "needs control= .* or reproduces="),
+    (dict(control=0.9, reproduces="x"), "not both"),
+    (dict(reproduces=""), "reproduces must say what the lecture states"),
+    (dict(control=[]), "control must hold at least one number"),
+    (dict(control="many"), "control must be a number or a sequence of numbers"),
+])
+def test_claim_needs_a_control_or_a_reproduced_number(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        check.claim("C99.9", 0.2, "<", 0.5, **kwargs)

@@ -2,8 +2,8 @@
 
 `make test` first executes every notebook under nbval with ``COURSE_CLAIMS_LOG`` pointing at
 ``build/claims-first.jsonl`` (every ``check.claim`` appends its value there); this session then
-executes each notebook again in a fresh kernel and compares. Values are compared to the six
-decimals the log keeps; claims marked ``timing=True`` (wall-clock measurements) must hold both
+executes each notebook again in a fresh kernel and compares. Values (and their controls) are compared
+to the six decimals the log keeps; claims marked ``timing=True`` (wall-clock measurements) must hold both
 times but need not be equal.
 """
 import json
@@ -53,4 +53,6 @@ def test_second_execution_gives_the_same_claims(path, tmp_path, monkeypatch):
                 assert a["passed"] and b["passed"]
             elif a["value"] != b["value"]:
                 changed.append(f"{claim_id}: {a['value']} then {b['value']}")
+            elif a.get("control") != b.get("control"):
+                changed.append(f"{claim_id} control: {a.get('control')} then {b.get('control')}")
     assert not changed, "claim values changed between two executions: " + "; ".join(changed)
