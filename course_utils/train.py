@@ -1,5 +1,6 @@
 """Training loops: :func:`fit` trains an :class:`~course_utils.nn.MLP` on data, :func:`descend`
-runs an optimizer on an error surface (many runs at once).
+runs an optimizer on an error surface (many runs at once); many MLPs at once are trained by
+:func:`course_utils.many_runs.fit_many`, which shares :func:`mark_diverged` with ``descend``.
 
 Both stop (a run, for ``descend``) at the first non-finite loss, warn, and say where::
 
@@ -26,7 +27,7 @@ import numpy as np
 from . import data as _data
 from ._validate import number
 
-__all__ = ["fit", "History", "descend", "Trajectory", "DivergenceWarning"]
+__all__ = ["fit", "History", "descend", "Trajectory", "DivergenceWarning", "mark_diverged", "finite_runs"]
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -298,6 +299,39 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
                    seconds=time.perf_counter() - started)
 
 
+# --------------------------------------------------------------------------- divergence masking
+def mark_diverged(bad, dead, diverged_at, step):
+    """Mark runs that went bad at ``step``: the one masking rule of :func:`descend` and
+    :func:`course_utils.many_runs.fit_many`.
+
+    ``bad`` (bool array, one per run): the run's loss, point or gradient is not finite now.
+    Runs that are ``bad`` and not yet ``dead`` get ``diverged_at = step`` and join ``dead``
+    (both updated in place). Returns the mask of the runs that diverged just now, so the caller
+    can hold them (e.g. at their last finite point) and zero their later gradients.
+    """
+    if not isinstance(dead, np.ndarray) or not isinstance(diverged_at, np.ndarray):
+        raise ValueError("dead and diverged_at must be numpy arrays (updated in place), got "
+                         f"{type(dead).__name__} and {type(diverged_at).__name__}")
+    new = np.asarray(bad, dtype=bool) & ~dead
+    if new.any():
+        diverged_at[new] = step
+        dead |= new
+    return new
+
+
+def finite_runs(loss, values, ones=None):
+    """Per run: True where ``loss`` and every entry of the run's row of ``values`` are finite.
+
+    ``loss`` has shape ``runs``, ``values`` shape ``(*runs, dim)``. ``loss + values @ 1`` is
+    finite exactly when all its terms are (up to an overflow of the sum, which only flags runs
+    beyond 1e308); the matrix-vector product is a fast row sum.
+    """
+    if ones is None:
+        ones = np.ones(np.shape(values)[-1])
+    with np.errstate(all="ignore"):
+        return np.isfinite(loss + values @ ones)
+
+
 # --------------------------------------------------------------------------- descend
 @dataclass
 class Trajectory:
@@ -381,18 +415,17 @@ def descend(surface, optimizer, start, steps, *, project=None) -> Trajectory:
     points[0] = theta
     losses[0] = surface.value(theta, step=0)
     diverged_at = np.full(batch_shape, -1, dtype=np.int64)
-    dead = ~np.isfinite(losses[0])   # a start with a non-finite loss counts as diverged at 0
+    dead = np.array(~np.isfinite(losses[0]))   # a start with a non-finite loss counts as diverged at 0
     diverged_at[dead] = 0
     frozen = theta.copy()            # where dead runs are held (their last finite point)
     ones = np.ones(theta.shape[-1])
     with np.errstate(all="ignore"):
         for t in range(steps):
             grad = np.asarray(surface.grad(theta, step=t), dtype=np.float64)
-            bad_grad = ~np.isfinite(grad @ ones) & ~dead  # a finite point, a non-finite gradient
+            # a finite point, a non-finite gradient: its next point would not be finite
+            bad_grad = mark_diverged(~finite_runs(0.0, grad, ones), dead, diverged_at, t + 1)
             if bad_grad.any():
-                diverged_at[bad_grad] = t + 1         # its next point would not be finite
                 frozen[bad_grad] = theta[bad_grad]
-                dead |= bad_grad
             any_dead = dead.any()
             if any_dead:
                 grad = np.where(dead[..., None], 0.0, grad)
@@ -400,14 +433,9 @@ def descend(surface, optimizer, start, steps, *, project=None) -> Trajectory:
             if project is not None:
                 theta[...] = project(theta)
             loss = np.asarray(surface.value(theta, step=t + 1), dtype=np.float64)
-            # loss + Σ_i θ_i is finite exactly when the loss and every coordinate are (up to
-            # overflow of the sum, which only flags runs beyond 1e308); θ @ 1 is a fast row sum
-            bad = ~np.isfinite(loss + theta @ ones)
-            new = bad & ~dead
+            new = mark_diverged(~finite_runs(loss, theta, ones), dead, diverged_at, t + 1)
             if new.any():
-                diverged_at[new] = t + 1
                 frozen[new] = points[t][new]
-                dead |= new
                 any_dead = True
             if any_dead:
                 theta[dead] = frozen[dead]
