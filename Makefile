@@ -10,7 +10,7 @@ export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 JOBS ?= 2
 
-.PHONY: lab test check test-course test-determinism test-browser test-book book book-deps browser-deps \
+.PHONY: lab test lint check test-course test-determinism test-browser test-book book book-deps browser-deps \
 	venv clean student grade nbgrader-source playground bench
 
 venv: $(STAMP)
@@ -30,9 +30,14 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
 		--ip=127.0.0.1 --port=8888 --no-browser --allow-root
 
-# Every test: the library and every notebook, a second execution for determinism, the widgets in a
-# real browser, and the static site.
-test: test-course test-determinism test-browser test-book
+# Every test: lint, the library and every notebook, a second execution for determinism, the widgets in
+# a real browser, and the static site.
+test: lint test-course test-determinism test-browser test-book
+
+# ruff (pyproject.toml [tool.ruff]): the library, tools, tests and the notebooks' code cells.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The quick loop while writing: library tests and every notebook once.
 check: test-course

@@ -344,7 +344,7 @@ class MLP:
     def biases(self):
         return [layer.b for layer in self.layers]
 
-    def set_params(self, vector) -> "MLP":
+    def set_params(self, vector) -> MLP:
         """Copy ``vector`` into ``net.params`` (in place: the layer views stay valid)."""
         vector = np.asarray(vector)
         same_shape("net.params", self._params, "vector", vector)
@@ -361,7 +361,7 @@ class MLP:
         index = number("layer index", index, low=-n, high=n - 1, integer=True)
         return index % n
 
-    def copy(self) -> "MLP":
+    def copy(self) -> MLP:
         """An independent copy (parameters, running statistics, mode and dropout stream)."""
         twin = object.__new__(MLP)
         twin.__dict__.update({k: v for k, v in self.__dict__.items()
@@ -378,7 +378,7 @@ class MLP:
         twin._cache = {}
         return twin
 
-    def load_layers(self, other: "MLP", layers=None) -> "MLP":
+    def load_layers(self, other: MLP, layers=None) -> MLP:
         """Copy the parameters (and batch-norm statistics) of ``layers`` from ``other``.
 
         ``layers`` defaults to every layer but the last: with ``other`` a pre-trained network
@@ -401,7 +401,7 @@ class MLP:
                 mine.running_var[...] = theirs.running_var
         return self
 
-    def new_head(self, n_outputs: int | None = None, seed: int = 0, loss: str | None = None) -> "MLP":
+    def new_head(self, n_outputs: int | None = None, seed: int = 0, loss: str | None = None) -> MLP:
         """A new network with this one's hidden layers (copied) and a freshly initialised output
         layer of ``n_outputs`` units (default: as many as now) — for fine-tuning (C07.5)."""
         n_outputs = self.sizes[-1] if n_outputs is None else n_outputs
@@ -412,12 +412,12 @@ class MLP:
         return head.load_layers(self)
 
     # ----------------------------------------------------------------------- modes
-    def train(self) -> "MLP":
+    def train(self) -> MLP:
         """Training mode: dropout on, batch norm uses (and records) batch statistics."""
         self.training = True
         return self
 
-    def eval(self) -> "MLP":
+    def eval(self) -> MLP:
         """Evaluation mode: dropout off, batch norm uses its running statistics."""
         self.training = False
         return self

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import numpy as np
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 
 from . import _validate
 

@@ -530,7 +530,7 @@ def test_epochs_visit_every_sample_once_per_epoch_in_batches(n, data_, shuffle, 
         seen.setdefault(epoch, []).append(y_batch)
     assert sorted(seen) == list(range(n_epochs))
     orders = []
-    for epoch, batch_list in seen.items():
+    for batch_list in seen.values():
         sizes = [len(b) for b in batch_list]
         assert all(size == batch_size for size in sizes[:-1]) and 0 < sizes[-1] <= batch_size
         order = np.concatenate(batch_list)

@@ -4,9 +4,6 @@ Prints one table of medians and ratios (Markdown, as in docs/PERFORMANCE.md):
 
   mlp         one train step of a 64-256-256-10 ReLU MLP, batch 128, SGD momentum 0.9,
               float32 and float64, numpy against torch at 1 and 2 threads
-  adam        one Adam step on 10^7 float64 parameters against torch.optim.Adam(foreach=True)
-              at 1 and 2 threads, and its effective memory bandwidth against a numpy copy of
-              the same arrays (the memory-bound limit)
   sweep       10,000 Adam runs x 500 steps on Rosenbrock's surface, one train.descend call
   notebooks   every notebook executed by nbclient in a fresh kernel, then the whole course
               one after another and on 2 workers (each worker takes whole notebooks, as
@@ -15,7 +12,7 @@ Prints one table of medians and ratios (Markdown, as in docs/PERFORMANCE.md):
 
     .venv/bin/python tools/bench.py                    # everything (about 10 minutes)
     .venv/bin/python tools/bench.py --quick            # fewer repeats
-    .venv/bin/python tools/bench.py --only adam --only mlp --json bench.json
+    .venv/bin/python tools/bench.py --only sweep --only mlp --json bench.json
     .venv/bin/python tools/bench.py --torch-python /tmp/torchenv_b/bin/python
 
 torch is never a dependency of the course. The torch figures come from a separate interpreter
@@ -49,13 +46,11 @@ NOTEBOOKS = ROOT / "notebooks"
 PLAYGROUND = NOTEBOOKS / "playground.ipynb"
 DIGITS = ROOT / "course_utils" / "datasets" / "digits.npz"
 DEFAULT_TORCH_PYTHON = "/tmp/torchenv/bin/python"
-SECTIONS = ("mlp", "adam", "sweep", "notebooks", "playground")
+SECTIONS = ("mlp", "sweep", "notebooks", "playground")
 
 SIZES = [64, 256, 256, 10]
 BATCH = 128
 LR, MOMENTUM = 0.01, 0.9
-ADAM_SIZE = 10_000_000
-ADAM_LR = 1e-3
 SWEEP_RUNS, SWEEP_STEPS = 10_000, 500
 GOAL_NOTEBOOK, GOAL_COURSE, GOAL_SWEEP, GOAL_REDRAW = 60.0, 300.0, 1.0, 0.1
 
@@ -100,12 +95,6 @@ class _Cycle:
         return self.items[self.i]
 
 
-def _arrays(n, seed):
-    """Parameters and a gradient of ``n`` float64 numbers (every page written, so none is lazy)."""
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal(n), rng.standard_normal(n)
-
-
 # =============================================================================== the torch side
 # This part runs in the torch interpreter (``--torch-worker``): numpy and torch only, no course_utils.
 def _torch_mlp(torch, request):
@@ -130,16 +119,6 @@ def _torch_mlp(torch, request):
     return _median(step, request["repeats"], request["warmup"])
 
 
-def _torch_adam(torch, request, cache):
-    if "adam" not in cache:
-        params, grads = _arrays(ADAM_SIZE, seed=0)
-        p = torch.nn.Parameter(torch.from_numpy(params))
-        p.grad = torch.from_numpy(grads)
-        cache["adam"] = torch.optim.Adam([p], lr=ADAM_LR, foreach=True)
-    optimizer = cache["adam"]
-    return _median(optimizer.step, request["repeats"], request["warmup"])
-
-
 def torch_worker():
     """Answer one JSON request per line on stdin with one JSON line on stdout."""
     import torch
@@ -153,10 +132,7 @@ def torch_worker():
             print(json.dumps({"seconds": None}), flush=True)
             continue
         torch.set_num_threads(request["threads"])
-        if request["task"] == "mlp":
-            seconds = _torch_mlp(torch, request)
-        else:
-            seconds = _torch_adam(torch, request, cache)
+        seconds = _torch_mlp(torch, request)
         print(json.dumps({"seconds": seconds, "threads": torch.get_num_threads()}), flush=True)
 
 
@@ -312,80 +288,7 @@ def bench_mlp(torch, rounds, repeats):
     return rows
 
 
-# =============================================================================== 2. Adam on 1e7
-def _copy_bandwidth(sources, targets, threads, repeats):
-    """GB/s of copying ``sources`` into ``targets`` (bytes read + bytes written), by ``threads`` threads."""
-    n = len(sources[0])
-    cuts = [n * i // threads for i in range(threads + 1)]
-
-    def share(a, b):
-        for source, target in zip(sources, targets):
-            np.copyto(target[a:b], source[a:b])
-
-    if threads == 1:
-        def copy():
-            share(0, n)
-    else:
-        pool = ThreadPoolExecutor(threads - 1)
-
-        def copy():
-            jobs = [pool.submit(share, a, b) for a, b in zip(cuts[1:-1], cuts[2:])]
-            share(cuts[0], cuts[1])
-            for job in jobs:
-                job.result()
-
-    seconds = _median(copy, repeats, warmup=2)
-    if threads > 1:
-        pool.shutdown()
-    moved = 2 * sum(a.nbytes for a in sources)
-    return moved / seconds / 1e9
-
-
-def bench_adam(torch, rounds, repeats):
-    from course_utils import optim
-
-    params, grads = _arrays(ADAM_SIZE, seed=0)
-    opt = optim.Adam(lr=ADAM_LR)
-    opt.step(params, grads)  # makes exp_avg, exp_avg_sq
-    arrays = [params, grads, opt.state["exp_avg"], opt.state["exp_avg_sq"]]
-    targets = [np.ones_like(a) for a in arrays]
-    # the least traffic of one Adam step: read θ, g, m, v; write θ, m, v
-    moved = params.nbytes * 7
-    steps = {1: [], 2: []}
-    theirs = {1: [], 2: []}
-    copies = {1: [], 2: []}
-    for r in range(rounds):
-        for threads in (1, 2):
-            opt.threads = threads
-            steps[threads].append(_median(lambda: opt.step(params, grads), repeats, warmup=2))
-            theirs[threads].append(torch(task="adam", threads=threads, repeats=repeats, warmup=2))
-            copies[threads].append(_copy_bandwidth(arrays, targets, threads, repeats))
-        print(f"  adam round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
-    torch(task="free")
-    rows = []
-    for threads in (1, 2):
-        plural = "s" * (threads > 1)
-        torch_values = None if torch.process is None else theirs[threads]
-        rows.append(_row("adam", f"Adam step, 10⁷ float64, {threads} thread{plural}", steps[threads],
-                         torch_values, torch_why=torch.why, goal="≤ 1.0× torch foreach", ratio_goal=1.0))
-    for threads in (1, 2):
-        plural = "s" * (threads > 1)
-        effective = [moved / s / 1e9 for s in steps[threads]]
-        torch_effective = None if torch.process is None else [moved / s / 1e9 for s in theirs[threads]]
-        share = np.median(effective) / np.median(copies[threads])
-        torch_share = "" if torch_effective is None else \
-            f", torch {np.median(torch_effective) / np.median(copies[threads]):.0%}"
-        rows.append(_row("adam", f"Adam effective bandwidth (7 × 80 MB per step), {threads} thread{plural}",
-                         effective, torch_effective, unit="GB/s", torch_why=torch.why, goal="the copy's",
-                         note=f"{share:.0%} of the copy{torch_share}", no_ratio=True))
-        rows.append(_row("adam", f"numpy copy of θ, g, m, v into 4 arrays (bytes read + written), "
-                         f"{threads} thread{plural}", copies[threads], None, unit="GB/s",
-                         note="the memory-bound limit"))
-    opt.threads = type(opt).threads
-    return rows
-
-
-# =============================================================================== 3. vectorised sweep
+# =============================================================================== 2. vectorised sweep
 def bench_sweep(rounds):
     from course_utils import optim, surfaces, train
 
@@ -407,7 +310,7 @@ def bench_sweep(rounds):
                  warm, None, goal="< 1 s", value_goal=GOAL_SWEEP, note=f"first call {first:.2f} s")]
 
 
-# =============================================================================== 4. notebooks
+# =============================================================================== 3. notebooks
 CELL_TIMEOUT = 180  # seconds; a notebook has 60 s in all, so a cell this slow has failed anyway
 
 
@@ -504,7 +407,7 @@ def bench_notebooks():
     return rows
 
 
-# =============================================================================== 5. playground
+# =============================================================================== 4. playground
 _PROBE = r'''
 import json as _json, time as _time
 import ipywidgets as _widgets
@@ -664,16 +567,14 @@ def main(argv=None):
     rounds = 2 if args.quick else 5
     info = machine()
     load_before = _load()
-    torch = Torch(torch_python) if {"mlp", "adam"} & set(sections) else Torch(None)
-    info["torch"] = torch.version or (torch.why if {"mlp", "adam"} & set(sections) else "not used")
+    torch = Torch(torch_python) if "mlp" in sections else Torch(None)
+    info["torch"] = torch.version or (torch.why if "mlp" in sections else "not used")
     print("machine: " + "; ".join(f"{k}: {v}" for k, v in info.items()), flush=True)
     print(f"load average before: {load_before}", flush=True)
     rows = []
     try:
         if "mlp" in sections:
             rows += bench_mlp(torch, rounds, repeats=100 if args.quick else 300)
-        if "adam" in sections:
-            rows += bench_adam(torch, rounds, repeats=5 if args.quick else 10)
         if "sweep" in sections:
             rows += bench_sweep(rounds)
         if "notebooks" in sections:

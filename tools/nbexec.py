@@ -42,7 +42,7 @@ class PatientClient(NotebookClient):
                 await self._async_check_alive()
                 if not self.interrupt_on_timeout or interrupted:
                     task_poll_kernel_alive.cancel()
-                    raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", timeout, cell)
+                    raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", timeout, cell) from None
                 self.log.error("Timeout waiting for execute reply (%is): interrupting the kernel", timeout)
                 await ensure_async(self.km.interrupt_kernel())
                 interrupted, deadline = True, monotonic() + timeout

@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import number
-from .adam import update_moments
-from .base import Optimizer, check_betas, flag, weight_decay_step
+from .base import Optimizer, check_betas, check_eps, check_weight_decay, flag, l2_gradient, update_moments
 
 __all__ = ["AdaBound"]
 
@@ -54,8 +53,8 @@ class AdaBound(Optimizer):
         self.beta1, self.beta2 = check_betas(betas)
         self.final_lr = number("final_lr", final_lr, low=0)
         self.gamma = number("gamma", gamma, low=0, high=1, low_open=True, high_open=True)
-        self.eps = number("eps", eps, low=0, low_open=True)
-        self.weight_decay = number("weight_decay", weight_decay, low=0)
+        self.eps = check_eps(eps)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.amsbound = flag("amsbound", amsbound)
         super().__init__(lr, betas=(self.beta1, self.beta2), final_lr=self.final_lr, gamma=self.gamma,
                          eps=self.eps, weight_decay=self.weight_decay, amsbound=self.amsbound)
@@ -73,16 +72,14 @@ class AdaBound(Optimizer):
         final_lr = self.final_lr * lr / self.initial_lr
         return final_lr * (1 - 1 / (self.gamma * t + 1)), final_lr * (1 + 1 / (self.gamma * t))
 
-    def _update(self, params, grads, state, lr, work):
-        g = weight_decay_step(params, grads, lr, self.weight_decay, False, out=work[0])
-        m, v, rate = state["exp_avg"], state["exp_avg_sq"], work[1]
-        update_moments(g, m, v, self.beta1, self.beta2, out=rate)
+    def _update(self, params, g, state, lr):
+        g = l2_gradient(g, params, self.weight_decay)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        update_moments(m, v, g, self.beta1, self.beta2)
         if self.amsbound:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        step_size = lr * (1 - self.beta2 ** self.t) ** 0.5 / (1 - self.beta1 ** self.t)
-        np.sqrt(v, out=rate)
-        np.add(rate, self.eps, out=rate)
-        np.divide(step_size, rate, out=rate)
-        np.clip(rate, *self.bounds(self.t, lr), out=rate)
-        np.multiply(rate, m, out=rate)
-        np.subtract(params, rate, out=params)
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        alpha = lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+        lower, upper = self.bounds(self.t, lr)
+        rate = np.clip(alpha / (np.sqrt(v) + self.eps), lower, upper)
+        params -= rate * m

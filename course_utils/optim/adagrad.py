@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import choice, number
-from .base import Optimizer, weight_decay_step
+from .base import Optimizer, check_eps, check_weight_decay, l2_gradient
 
 __all__ = ["Adagrad"]
 
@@ -49,9 +49,9 @@ class Adagrad(Optimizer):
     def __init__(self, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
                  sigma="sum"):
         self.lr_decay = number("lr_decay", lr_decay, low=0)
-        self.weight_decay = number("weight_decay", weight_decay, low=0)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.initial_accumulator_value = number("initial_accumulator_value", initial_accumulator_value, low=0)
-        self.eps = number("eps", eps, low=0, low_open=True)
+        self.eps = check_eps(eps)
         self.sigma = choice("sigma", sigma, ("sum", "rms"))
         super().__init__(lr, lr_decay=self.lr_decay, weight_decay=self.weight_decay,
                          initial_accumulator_value=self.initial_accumulator_value, eps=self.eps, sigma=self.sigma)
@@ -59,17 +59,13 @@ class Adagrad(Optimizer):
     def _new_state(self, params):
         return {"sum": np.full(params.shape, self.initial_accumulator_value, params.dtype)}
 
-    def _update(self, params, grads, state, lr, work):
-        g = weight_decay_step(params, grads, lr, self.weight_decay, False, out=work[0])
-        total, sigma = state["sum"], work[1]
-        np.square(g, out=sigma)
-        np.add(total, sigma, out=total)  # s += g^2
+    def _update(self, params, g, state, lr):
+        g = l2_gradient(g, params, self.weight_decay)
+        s = state["sum"]
+        s += g**2  # s_t = s_{t-1} + g_t^2
         if self.sigma == "rms":
-            np.multiply(total, 1 / self.t, out=sigma)
-            np.sqrt(sigma, out=sigma)
+            sigma = np.sqrt(s / self.t)  # the lecture: root mean square of the t gradients so far
         else:
-            np.sqrt(total, out=sigma)
-        np.add(sigma, self.eps, out=sigma)
-        np.divide(g, sigma, out=sigma)
-        np.multiply(sigma, lr / (1 + (self.t - 1) * self.lr_decay), out=sigma)
-        np.subtract(params, sigma, out=params)
+            sigma = np.sqrt(s)
+        eta = lr / (1 + (self.t - 1) * self.lr_decay)
+        params -= eta * g / (sigma + self.eps)

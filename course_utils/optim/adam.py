@@ -3,24 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import number
-from .base import Optimizer, check_betas, flag, weight_decay_step
+from .base import (
+    Optimizer,
+    check_betas,
+    check_eps,
+    check_weight_decay,
+    decay_weights,
+    flag,
+    l2_gradient,
+    update_moments,
+)
 
-__all__ = ["Adam", "AdamW", "update_moments"]
-
-
-def update_moments(grads, exp_avg, exp_avg_sq, beta1, beta2, out):
-    r"""In place: :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`, :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`.
-
-    ``out`` is a scratch array of the same shape. Shared by Adam, NAdam, RAdam and AdaBound.
-    """
-    np.multiply(exp_avg, beta1, out=exp_avg)
-    np.multiply(grads, 1 - beta1, out=out)
-    np.add(exp_avg, out, out=exp_avg)
-    np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-    np.square(grads, out=out)
-    np.multiply(out, 1 - beta2, out=out)
-    np.add(exp_avg_sq, out, out=exp_avg_sq)
+__all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
@@ -59,34 +53,31 @@ class Adam(Optimizer):
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  decoupled_weight_decay=False):
         self.beta1, self.beta2 = check_betas(betas)
-        self.eps = number("eps", eps, low=0, low_open=True)
-        self.weight_decay = number("weight_decay", weight_decay, low=0)
+        self.eps = check_eps(eps)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.amsgrad = flag("amsgrad", amsgrad)
         self.decoupled_weight_decay = flag("decoupled_weight_decay", decoupled_weight_decay)
-        hyper = dict(betas=(self.beta1, self.beta2), eps=self.eps, weight_decay=self.weight_decay,
-                     amsgrad=self.amsgrad)
-        if type(self) is Adam:
-            hyper["decoupled_weight_decay"] = self.decoupled_weight_decay
-        super().__init__(lr, **hyper)
+        super().__init__(lr, betas=(self.beta1, self.beta2), eps=self.eps, weight_decay=self.weight_decay,
+                         amsgrad=self.amsgrad, decoupled_weight_decay=self.decoupled_weight_decay)
 
     def _new_state(self, params):
         names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if self.amsgrad else [])
         return self._zeros(params, *names)
 
-    def _update(self, params, grads, state, lr, work):
-        g = weight_decay_step(params, grads, lr, self.weight_decay, self.decoupled_weight_decay, out=work[0])
-        m, v, denom = state["exp_avg"], state["exp_avg_sq"], work[1]
-        update_moments(g, m, v, self.beta1, self.beta2, out=denom)
+    def _update(self, params, g, state, lr):
+        if self.decoupled_weight_decay:
+            decay_weights(params, lr, self.weight_decay)
+        else:
+            g = l2_gradient(g, params, self.weight_decay)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        update_moments(m, v, g, self.beta1, self.beta2)
         if self.amsgrad:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-        # m_hat / (sqrt(v_hat) + eps) = (sqrt(bc2) / bc1) * m / (sqrt(v) + eps * sqrt(bc2))
-        root_bc2 = (1 - self.beta2 ** self.t) ** 0.5
-        bc1 = 1 - self.beta1 ** self.t
-        np.sqrt(v, out=denom)
-        np.add(denom, self.eps * root_bc2, out=denom)
-        step = np.divide(m, denom, out=denom)
-        np.multiply(step, lr * root_bc2 / bc1, out=step)
-        np.subtract(params, step, out=params)
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        m_hat = m / (1 - self.beta1**self.t)
+        v_hat = v / (1 - self.beta2**self.t)
+        sigma = np.sqrt(v_hat)  # the lecture's sigma
+        params -= lr * m_hat / (sigma + self.eps)
 
 
 class AdamW(Adam):

@@ -1,8 +1,6 @@
 r"""Lookahead: k fast steps forward with any optimizer, then one step back toward the slow weights."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validate import float_array, number
 from .base import Optimizer
 
@@ -71,8 +69,7 @@ class Lookahead:
         self.inner.step(params, grads)
         self.t += 1
         if self.t % self.k == 0:
-            np.subtract(params, self.slow, out=params)  # theta - phi
-            np.multiply(params, self.alpha, out=params)
-            np.add(self.slow, params, out=self.slow)  # phi += alpha (theta - phi)
-            np.copyto(params, self.slow)  # theta = phi
+            phi = self.slow
+            phi += self.alpha * (params - phi)  # phi <- phi + alpha (theta - phi)
+            params[...] = phi  # theta <- phi
         return params

@@ -4,8 +4,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import number
-from .adam import update_moments
-from .base import Optimizer, check_betas, flag, weight_decay_step
+from .base import (
+    Optimizer,
+    check_betas,
+    check_eps,
+    check_weight_decay,
+    decay_weights,
+    flag,
+    l2_gradient,
+    update_moments,
+)
 
 __all__ = ["NAdam"]
 
@@ -47,13 +55,11 @@ class NAdam(Optimizer):
         decoupled_weight_decay: decoupled decay instead of the L2 penalty.
     """
 
-    n_work = 3
-
     def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False):
         self.beta1, self.beta2 = check_betas(betas)
-        self.eps = number("eps", eps, low=0, low_open=True)
-        self.weight_decay = number("weight_decay", weight_decay, low=0)
+        self.eps = check_eps(eps)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.momentum_decay = number("momentum_decay", momentum_decay, low=0)
         self.decoupled_weight_decay = flag("decoupled_weight_decay", decoupled_weight_decay)
         super().__init__(lr, betas=(self.beta1, self.beta2), eps=self.eps, weight_decay=self.weight_decay,
@@ -72,18 +78,14 @@ class NAdam(Optimizer):
     def _new_state(self, params):
         return self._zeros(params, "exp_avg", "exp_avg_sq")
 
-    def _update(self, params, grads, state, lr, work):
-        g = weight_decay_step(params, grads, lr, self.weight_decay, self.decoupled_weight_decay, out=work[0])
-        m, v, denom, step = state["exp_avg"], state["exp_avg_sq"], work[1], work[2]
-        update_moments(g, m, v, self.beta1, self.beta2, out=step)
+    def _update(self, params, g, state, lr):
+        if self.decoupled_weight_decay:
+            decay_weights(params, lr, self.weight_decay)
+        else:
+            g = l2_gradient(g, params, self.weight_decay)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        update_moments(m, v, g, self.beta1, self.beta2)
         mu, mu_next = self._mu(self.t), self._mu(self.t + 1)
-        # 1 / (sqrt(v_hat) + eps) = sqrt(bc2) / (sqrt(v) + eps * sqrt(bc2))
-        root_bc2 = (1 - self.beta2 ** self.t) ** 0.5
-        np.sqrt(v, out=denom)
-        np.add(denom, self.eps * root_bc2, out=denom)
-        np.divide(g, denom, out=step)
-        np.multiply(step, lr * root_bc2 * (1 - mu) / (1 - self.mu_product), out=step)
-        np.subtract(params, step, out=params)
-        np.divide(m, denom, out=step)
-        np.multiply(step, lr * root_bc2 * mu_next / (1 - self.mu_product * mu_next), out=step)
-        np.subtract(params, step, out=params)
+        m_hat = mu_next * m / (1 - self.mu_product * mu_next) + (1 - mu) * g / (1 - self.mu_product)
+        v_hat = v / (1 - self.beta2**self.t)
+        params -= lr * m_hat / (np.sqrt(v_hat) + self.eps)

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import number
-from .adam import update_moments
-from .base import Optimizer, check_betas, flag, weight_decay_step
+from .base import (
+    Optimizer,
+    check_betas,
+    check_eps,
+    check_weight_decay,
+    decay_weights,
+    flag,
+    l2_gradient,
+    update_moments,
+)
 
 __all__ = ["RAdam"]
 
@@ -51,8 +58,8 @@ class RAdam(Optimizer):
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False):
         self.beta1, self.beta2 = check_betas(betas)
-        self.eps = number("eps", eps, low=0, low_open=True)
-        self.weight_decay = number("weight_decay", weight_decay, low=0)
+        self.eps = check_eps(eps)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.decoupled_weight_decay = flag("decoupled_weight_decay", decoupled_weight_decay)
         self.rho_inf = 2 / (1 - self.beta2) - 1
         super().__init__(lr, betas=(self.beta1, self.beta2), eps=self.eps, weight_decay=self.weight_decay,
@@ -76,17 +83,17 @@ class RAdam(Optimizer):
             return None
         return ((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho)) ** 0.5
 
-    def _update(self, params, grads, state, lr, work):
-        g = weight_decay_step(params, grads, lr, self.weight_decay, self.decoupled_weight_decay, out=work[0])
-        m, v, step = state["exp_avg"], state["exp_avg_sq"], work[1]
-        update_moments(g, m, v, self.beta1, self.beta2, out=step)
-        bc1 = 1 - self.beta1 ** self.t
-        r = self.rectification()
-        if r is None:
-            np.multiply(m, lr / bc1, out=step)
+    def _update(self, params, g, state, lr):
+        if self.decoupled_weight_decay:
+            decay_weights(params, lr, self.weight_decay)
         else:
-            np.sqrt(v, out=step)
-            np.add(step, self.eps, out=step)
-            np.divide(m, step, out=step)
-            np.multiply(step, lr * r * (1 - self.beta2 ** self.t) ** 0.5 / bc1, out=step)
-        np.subtract(params, step, out=params)
+            g = l2_gradient(g, params, self.weight_decay)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        update_moments(m, v, g, self.beta1, self.beta2)
+        m_hat = m / (1 - self.beta1**self.t)
+        r = self.rectification()
+        if r is None:  # rho_t <= 5: the variance of the adaptive rate is intractable, momentum SGD
+            params -= lr * m_hat
+        else:
+            adaptive_rate = np.sqrt(1 - self.beta2**self.t) / (np.sqrt(v) + self.eps)
+            params -= lr * r * m_hat * adaptive_rate

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import number
-from .base import Optimizer, flag, weight_decay_step
+from .base import Optimizer, check_eps, check_weight_decay, flag, l2_gradient
 
 __all__ = ["RMSprop"]
 
@@ -52,8 +52,8 @@ class RMSprop(Optimizer):
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
                  lecture_init=False):
         self.alpha = number("alpha", alpha, low=0, high=1, high_open=True)
-        self.eps = number("eps", eps, low=0, low_open=True)
-        self.weight_decay = number("weight_decay", weight_decay, low=0)
+        self.eps = check_eps(eps)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.momentum = number("momentum", momentum, low=0, high=1, high_open=True)
         self.centered = flag("centered", centered)
         self.lecture_init = flag("lecture_init", lecture_init)
@@ -70,34 +70,25 @@ class RMSprop(Optimizer):
             names.append("grad_avg")
         return self._zeros(params, *names)
 
-    def _update(self, params, grads, state, lr, work):
-        g = weight_decay_step(params, grads, lr, self.weight_decay, False, out=work[0])
-        alpha, square_avg, sigma = self.alpha, state["square_avg"], work[1]
+    def _update(self, params, g, state, lr):
+        g = l2_gradient(g, params, self.weight_decay)
+        alpha, v = self.alpha, state["square_avg"]
         if self.lecture_init and self.t == 1:
-            np.square(g, out=square_avg)  # sigma_0^2 = g_0^2
+            v[...] = g**2  # sigma_0^2 = g_0^2
         else:
-            np.multiply(square_avg, alpha, out=square_avg)
-            np.square(g, out=sigma)
-            np.multiply(sigma, 1 - alpha, out=sigma)
-            np.add(square_avg, sigma, out=square_avg)
+            v *= alpha
+            v += (1 - alpha) * g**2  # v_t = alpha v_{t-1} + (1 - alpha) g_t^2
         if self.centered:
-            grad_avg = state["grad_avg"]
-            np.multiply(grad_avg, alpha, out=grad_avg)
-            np.multiply(g, 1 - alpha, out=sigma)
-            np.add(grad_avg, sigma, out=grad_avg)
-            np.square(grad_avg, out=sigma)
-            np.subtract(square_avg, sigma, out=sigma)
-            np.maximum(sigma, 0, out=sigma)  # >= 0 in exact arithmetic; rounding can make it -tiny (then nan)
-            np.sqrt(sigma, out=sigma)
+            g_bar = state["grad_avg"]
+            g_bar *= alpha
+            g_bar += (1 - alpha) * g
+            sigma = np.sqrt(np.maximum(v - g_bar**2, 0))  # >= 0 exactly; rounding can make it -tiny
         else:
-            np.sqrt(square_avg, out=sigma)
-        np.add(sigma, self.eps, out=sigma)
-        step = np.divide(g, sigma, out=sigma)
+            sigma = np.sqrt(v)
         if self.momentum > 0:
-            buf = state["momentum_buffer"]
-            np.multiply(buf, self.momentum, out=buf)
-            np.add(buf, step, out=buf)
-            np.multiply(buf, lr, out=step)
+            b = state["momentum_buffer"]
+            b *= self.momentum
+            b += g / (sigma + self.eps)  # b_t = mu b_{t-1} + g_t / (sigma_t + eps)
+            params -= lr * b
         else:
-            np.multiply(step, lr, out=step)
-        np.subtract(params, step, out=params)
+            params -= lr * g / (sigma + self.eps)

@@ -1,10 +1,8 @@
 r"""Stochastic gradient descent with momentum (SGD, SGDM, Nesterov) and its decoupled-decay twin SGDW."""
 from __future__ import annotations
 
-import numpy as np
-
 from .._validate import choice, number
-from .base import Optimizer, flag, weight_decay_step
+from .base import Optimizer, check_weight_decay, decay_weights, flag, l2_gradient
 
 __all__ = ["SGD", "SGDW"]
 
@@ -56,7 +54,7 @@ class SGD(Optimizer):
                  momentum_form="torch"):
         self.momentum = number("momentum", momentum, low=0, high=1, high_open=True)
         self.dampening = number("dampening", dampening, low=0, high=1)
-        self.weight_decay = number("weight_decay", weight_decay, low=0)
+        self.weight_decay = check_weight_decay(weight_decay)
         self.nesterov = flag("nesterov", nesterov)
         self.momentum_form = choice("momentum_form", momentum_form, ("torch", "lecture"))
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
@@ -72,47 +70,36 @@ class SGD(Optimizer):
             return {}
         return self._zeros(params, "movement" if self.momentum_form == "lecture" else "momentum_buffer")
 
-    def _update(self, params, grads, state, lr, work):
-        g = weight_decay_step(params, grads, lr, self.weight_decay, self._decoupled, out=work[0])
-        step = work[1]
+    def _update(self, params, g, state, lr):
+        if self._decoupled:
+            decay_weights(params, lr, self.weight_decay)
+        else:
+            g = l2_gradient(g, params, self.weight_decay)
         if self.momentum == 0:
-            np.multiply(g, lr, out=step)
-            np.subtract(params, step, out=params)
+            params -= lr * g
         elif self.momentum_form == "lecture":
-            self._lecture_momentum(params, g, state["movement"], lr, step)
+            self._lecture_momentum(params, g, state["movement"], lr)
         else:
-            self._torch_momentum(params, g, state["momentum_buffer"], lr, step)
+            self._torch_momentum(params, g, state["momentum_buffer"], lr)
 
-    def _torch_momentum(self, params, g, buf, lr, step):
-        mu = self.momentum
+    def _torch_momentum(self, params, g, b, lr):
+        mu, tau = self.momentum, self.dampening
         if self.t == 1:
-            np.copyto(buf, g)
+            b[...] = g  # b_1 = g_1
         else:
-            np.multiply(buf, mu, out=buf)
-            if self.dampening:
-                np.multiply(g, 1 - self.dampening, out=step)
-                np.add(buf, step, out=buf)
-            else:
-                np.add(buf, g, out=buf)
-        if self.nesterov:  # d = g + mu * buf
-            np.multiply(buf, mu, out=step)
-            np.add(step, g, out=step)
-            np.multiply(step, lr, out=step)
-        else:
-            np.multiply(buf, lr, out=step)
-        np.subtract(params, step, out=params)
+            b *= mu
+            b += (1 - tau) * g  # b_t = mu b_{t-1} + (1 - tau) g_t
+        d = g + mu * b if self.nesterov else b
+        params -= lr * d
 
-    def _lecture_momentum(self, params, g, movement, lr, step):
+    def _lecture_momentum(self, params, g, m, lr):
         lam = self.momentum
-        np.multiply(g, lr, out=step)  # eta * g
-        np.multiply(movement, lam, out=movement)
-        np.subtract(movement, step, out=movement)  # m = lam * m - eta * g
-        if self.nesterov:  # theta += lam * m - eta * g
-            np.subtract(params, step, out=params)
-            np.multiply(movement, lam, out=step)
-            np.add(params, step, out=params)
+        m *= lam
+        m -= lr * g  # m_t = lam m_{t-1} - eta g_t
+        if self.nesterov:
+            params += lam * m - lr * g
         else:
-            np.add(params, movement, out=params)
+            params += m  # theta_t = theta_{t-1} + m_t
 
 
 class SGDW(SGD):

@@ -100,7 +100,7 @@ class Page(HTMLParser):
             self.loose_text.append(data)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parse(path: Path) -> Page:
     return Page(path)
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from servers import ROOT, Server, free_port, http, stop_and_check_kernels
 
 NOTEBOOKS = ROOT / "notebooks"

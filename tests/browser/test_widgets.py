@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
-
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from servers import BUILD, http, kernel_processes
 
 from course_utils import surfaces
@@ -66,7 +66,7 @@ def run_all_in_lab(page, lab, notebook: str):
     # the status bar says "Python 3 (ipykernel) | Idle" once the kernel is connected
     page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\|\s*Idle")).first.wait_for(timeout=SLOW)
     started = panel.locator(".jp-CodeCell .jp-InputPrompt", has_text=re.compile(r"\[(\*|\d+)\]"))
-    for attempt in range(3):  # a click that came before the kernel was really ready runs nothing: again
+    for _attempt in range(3):  # a click that came before the kernel was really ready runs nothing: again
         page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
         page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
         try:
@@ -105,7 +105,6 @@ def test_chapter_01_slider_in_jupyterlab(lab, page):
     image.wait_for(timeout=SLOW)
     image.scroll_into_view_if_needed()
     shot(page, "lab-01-before")
-    before_src, before_pixels = image.get_attribute("src"), image.screenshot()
     before = readout(w1)
 
     for slider, dx in ((w1, 50), (w2, 35)):  # w1 w2 != 0, so the loss (1 - w1 w2)^2 changes too
