@@ -8,9 +8,8 @@ times but need not be equal.
 """
 import json
 import re
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
