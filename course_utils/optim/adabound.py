@@ -30,22 +30,24 @@ class AdaBound(Optimizer):
     lecture ("Optimization for Deep Learning") writes it as
     :math:`\theta_t = \theta_{t-1} - \operatorname{Clip}(\eta/\sqrt{\hat v_t})\,\hat m_t`.
 
-    Note:
-        As in the reference code, :math:`\epsilon` is added to :math:`\sqrt{v_t}` (before bias
-        correction) and the clipped rate multiplies the *uncorrected* :math:`m_t`, the bias
-        correction living in :math:`\alpha_t`. Under a schedule, ``final_lr`` is scaled by
-        :math:`\eta_t/\eta_0`, the reference code's workaround "to apply lr decay"; here
-        :math:`\eta_0` = ``lr(0)`` (the reference uses the lr the optimizer was built with, which is
-        the same for every decaying schedule), so it must be positive.
+    Notes
+    -----
+    As in the reference code, :math:`\epsilon` is added to :math:`\sqrt{v_t}` (before bias
+    correction) and the clipped rate multiplies the *uncorrected* :math:`m_t`, the bias
+    correction living in :math:`\alpha_t`. Under a schedule, ``final_lr`` is scaled by
+    :math:`\eta_t/\eta_0`, the reference code's workaround "to apply lr decay"; here
+    :math:`\eta_0` = ``lr(0)`` (the reference uses the lr the optimizer was built with, which is
+    the same for every decaying schedule), so it must be positive.
 
-    Args:
-        lr: Adam-phase learning rate :math:`\eta` (number, array broadcastable to params, or schedule).
-        betas: :math:`(\beta_1, \beta_2)`, each in [0, 1).
-        final_lr: the SGD learning rate :math:`\eta^* \ge 0` both bounds converge to.
-        gamma: convergence speed of the bounds, :math:`\gamma \in (0, 1)`.
-        eps: :math:`\epsilon > 0`.
-        weight_decay: L2 penalty :math:`\lambda \ge 0`.
-        amsbound: use the running maximum of :math:`v` (AMSBound).
+    Parameters
+    ----------
+    lr : Adam-phase learning rate :math:`\eta` (number, array broadcastable to params, or schedule).
+    betas : :math:`(\beta_1, \beta_2)`, each in [0, 1).
+    final_lr : the SGD learning rate :math:`\eta^* \ge 0` both bounds converge to.
+    gamma : convergence speed of the bounds, :math:`\gamma \in (0, 1)`.
+    eps : :math:`\epsilon > 0`.
+    weight_decay : L2 penalty :math:`\lambda \ge 0`.
+    amsbound : use the running maximum of :math:`v` (AMSBound).
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), final_lr=0.1, gamma=1e-3, eps=1e-8, weight_decay=0,

@@ -28,22 +28,24 @@ class Adagrad(Optimizer):
         \sigma_t = \sqrt{\frac{1}{t+1}\sum_{i=0}^{t} g_i^2},\qquad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sigma_t}\, g_t
 
-    Note:
-        Sum versus mean: the lecture's :math:`\sigma` is the framework's divided by
-        :math:`\sqrt{t+1}`, so for the same :math:`\eta` its steps are :math:`\sqrt{t+1}` times
-        larger: the lecture's Adagrad with :math:`\eta` is torch's with the schedule
-        :math:`\eta\sqrt{t+1}` (up to where :math:`\epsilon` sits). :math:`\epsilon` is added
-        after the root, :math:`\sigma_t + \epsilon`, in both forms (the lecture has none).
-        With ``sigma="rms"`` the accumulator also starts at ``initial_accumulator_value``, and
-        ``state['sum']`` is the same sum.
+    Notes
+    -----
+    Sum versus mean: the lecture's :math:`\sigma` is the framework's divided by
+    :math:`\sqrt{t+1}`, so for the same :math:`\eta` its steps are :math:`\sqrt{t+1}` times
+    larger: the lecture's Adagrad with :math:`\eta` is torch's with the schedule
+    :math:`\eta\sqrt{t+1}` (up to where :math:`\epsilon` sits). :math:`\epsilon` is added
+    after the root, :math:`\sigma_t + \epsilon`, in both forms (the lecture has none).
+    With ``sigma="rms"`` the accumulator also starts at ``initial_accumulator_value``, and
+    ``state['sum']`` is the same sum.
 
-    Args:
-        lr: learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
-        lr_decay: :math:`\delta \ge 0`.
-        weight_decay: L2 penalty :math:`\lambda \ge 0`.
-        initial_accumulator_value: :math:`s_0 \ge 0`.
-        eps: :math:`\epsilon > 0`.
-        sigma: ``"sum"`` (default, torch) or ``"rms"`` (the lecture).
+    Parameters
+    ----------
+    lr : learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
+    lr_decay : :math:`\delta \ge 0`.
+    weight_decay : L2 penalty :math:`\lambda \ge 0`.
+    initial_accumulator_value : :math:`s_0 \ge 0`.
+    eps : :math:`\epsilon > 0`.
+    sigma : ``"sum"`` (default, torch) or ``"rms"`` (the lecture).
     """
 
     def __init__(self, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,

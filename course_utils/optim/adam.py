@@ -36,18 +36,20 @@ class Adam(Optimizer):
     "Optimization for Deep Learning") term for term; the lecture's :math:`\sigma` is
     :math:`\sqrt{\hat v_t}`.
 
-    Note:
-        :math:`\epsilon` is added to :math:`\sqrt{\hat v_t}` (after bias correction), as in torch
-        and the paper's Algorithm 1. AdaBound and RAdam add it to :math:`\sqrt{v_t}` instead.
-        ``decoupled_weight_decay=True`` (torch 2.x's Adam keyword) gives AdamW.
+    Notes
+    -----
+    :math:`\epsilon` is added to :math:`\sqrt{\hat v_t}` (after bias correction), as in torch
+    and the paper's Algorithm 1. AdaBound and RAdam add it to :math:`\sqrt{v_t}` instead.
+    ``decoupled_weight_decay=True`` (torch 2.x's Adam keyword) gives AdamW.
 
-    Args:
-        lr: learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
-        betas: :math:`(\beta_1, \beta_2)`, each in [0, 1).
-        eps: :math:`\epsilon > 0`.
-        weight_decay: :math:`\lambda \ge 0`.
-        amsgrad: divide by the running maximum of :math:`v` (state['max_exp_avg_sq']).
-        decoupled_weight_decay: AdamW's decay instead of the L2 penalty.
+    Parameters
+    ----------
+    lr : learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
+    betas : :math:`(\beta_1, \beta_2)`, each in [0, 1).
+    eps : :math:`\epsilon > 0`.
+    weight_decay : :math:`\lambda \ge 0`.
+    amsgrad : divide by the running maximum of :math:`v` (state['max_exp_avg_sq']).
+    decoupled_weight_decay : AdamW's decay instead of the L2 penalty.
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
@@ -89,12 +91,13 @@ class AdamW(Adam):
 
     with :math:`m, v` computed from the gradient alone (see :class:`Adam`).
 
-    Note:
-        The lecture ("Optimization for Deep Learning") calls the decay inside :math:`m_t, v_t`
-        "L2 regularization" and the decay outside them "weight decay". With L2, Adam divides the
-        decay term by :math:`\sqrt{\hat v}`, so parameters with large gradients are hardly
-        decayed; AdamW decays every parameter by the same factor. Default ``weight_decay=1e-2``,
-        as torch.
+    Notes
+    -----
+    The lecture ("Optimization for Deep Learning") calls the decay inside :math:`m_t, v_t`
+    "L2 regularization" and the decay outside them "weight decay". With L2, Adam divides the
+    decay term by :math:`\sqrt{\hat v}`, so parameters with large gradients are hardly
+    decayed; AdamW decays every parameter by the same factor. Default ``weight_decay=1e-2``,
+    as torch.
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):

@@ -23,15 +23,17 @@ class Lookahead:
     where they ended, and the fast weights restart from there. The inner optimizer's state
     (e.g. Adam's moments) is kept across the synchronisations, as in the paper.
 
-    Attributes:
-        inner: the wrapped optimizer.
-        slow: the slow weights :math:`\phi` (None before the first step), for plotting.
-        t: number of steps taken.
+    Attributes
+    ----------
+    inner : the wrapped optimizer.
+    slow : the slow weights :math:`\phi` (None before the first step), for plotting.
+    t : number of steps taken.
 
-    Args:
-        inner: any optimizer of :mod:`course_utils.optim` (not yet used, or reset).
-        k: synchronisation period, an integer >= 1.
-        alpha: slow-weights step size :math:`\alpha \in [0, 1]`.
+    Parameters
+    ----------
+    inner : any optimizer of :mod:`course_utils.optim` (not yet used, or reset).
+    k : synchronisation period, an integer >= 1.
+    alpha : slow-weights step size :math:`\alpha \in [0, 1]`.
     """
 
     def __init__(self, inner, k=5, alpha=0.5):

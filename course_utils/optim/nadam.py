@@ -40,19 +40,21 @@ class NAdam(Optimizer):
     .. math::
         \hat m_t = \frac{\beta_1 m_t}{1-\beta_1^{t+1}} + \frac{(1-\beta_1)\, g_t}{1-\beta_1^t}
 
-    Note:
-        The lecture's form is torch's with :math:`\mu_t = \beta_1`, i.e. the limit of a very large
-        ``momentum_decay`` (e.g. ``1e9``: :math:`0.96^{t\psi} = 0`). With the default
-        :math:`\psi = 0.004` the momentum warms up from :math:`\beta_1/2` towards :math:`\beta_1`;
-        ``momentum_decay=0`` does *not* give the constant form (it gives :math:`\mu_t = \beta_1/2`).
+    Notes
+    -----
+    The lecture's form is torch's with :math:`\mu_t = \beta_1`, i.e. the limit of a very large
+    ``momentum_decay`` (e.g. ``1e9``: :math:`0.96^{t\psi} = 0`). With the default
+    :math:`\psi = 0.004` the momentum warms up from :math:`\beta_1/2` towards :math:`\beta_1`;
+    ``momentum_decay=0`` does *not* give the constant form (it gives :math:`\mu_t = \beta_1/2`).
 
-    Args:
-        lr: learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
-        betas: :math:`(\beta_1, \beta_2)`, each in [0, 1).
-        eps: :math:`\epsilon > 0`.
-        weight_decay: :math:`\lambda \ge 0`.
-        momentum_decay: :math:`\psi \ge 0`.
-        decoupled_weight_decay: decoupled decay instead of the L2 penalty.
+    Parameters
+    ----------
+    lr : learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
+    betas : :math:`(\beta_1, \beta_2)`, each in [0, 1).
+    eps : :math:`\epsilon > 0`.
+    weight_decay : :math:`\lambda \ge 0`.
+    momentum_decay : :math:`\psi \ge 0`.
+    decoupled_weight_decay : decoupled decay instead of the L2 penalty.
     """
 
     def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,

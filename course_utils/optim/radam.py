@@ -41,19 +41,21 @@ class RAdam(Optimizer):
     (:math:`\rho_t \le 4`, early steps) RAdam falls back to momentum SGD, afterwards it multiplies
     Adam's rate by :math:`r_t`, which grows towards 1.
 
-    Note:
-        The switch is at :math:`\rho_t > 5` in torch (the paper says 4); with
-        :math:`\beta_2 = 0.999` that is from step :math:`t = 6` on (1-based). :math:`\epsilon` is
-        added to :math:`\sqrt{v_t}` before bias correction, unlike Adam, which adds it to
-        :math:`\sqrt{\hat v_t}`. The attributes ``rho`` and ``rho_inf`` hold :math:`\rho_t` (of the
-        last step) and :math:`\rho_\infty`.
+    Notes
+    -----
+    The switch is at :math:`\rho_t > 5` in torch (the paper says 4); with
+    :math:`\beta_2 = 0.999` that is from step :math:`t = 6` on (1-based). :math:`\epsilon` is
+    added to :math:`\sqrt{v_t}` before bias correction, unlike Adam, which adds it to
+    :math:`\sqrt{\hat v_t}`. The attributes ``rho`` and ``rho_inf`` hold :math:`\rho_t` (of the
+    last step) and :math:`\rho_\infty`.
 
-    Args:
-        lr: learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
-        betas: :math:`(\beta_1, \beta_2)`, each in [0, 1).
-        eps: :math:`\epsilon > 0`.
-        weight_decay: :math:`\lambda \ge 0`.
-        decoupled_weight_decay: decoupled decay instead of the L2 penalty.
+    Parameters
+    ----------
+    lr : learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
+    betas : :math:`(\beta_1, \beta_2)`, each in [0, 1).
+    eps : :math:`\epsilon > 0`.
+    weight_decay : :math:`\lambda \ge 0`.
+    decoupled_weight_decay : decoupled decay instead of the L2 penalty.
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False):

@@ -31,22 +31,24 @@ class RMSprop(Optimizer):
         \sigma_t = \sqrt{\alpha\sigma_{t-1}^2 + (1-\alpha) g_t^2},\qquad
         \theta_{t+1} = \theta_t - \frac{\eta}{\sigma_t}\, g_t
 
-    Note:
-        torch starts the average at zero, so its first :math:`\sigma` is :math:`\sqrt{1-\alpha}\,|g_0|`
-        (a tenth of :math:`|g_0|` for :math:`\alpha = 0.99`) and its first steps are up to ten times
-        larger than the lecture's; no bias correction repairs this (Adam adds one).
-        :math:`\epsilon` is added after the root in both forms (the lecture has none).
-        ``lecture_init`` describes the lecture's plain RMSProp and cannot be combined with
-        ``centered=True``.
+    Notes
+    -----
+    torch starts the average at zero, so its first :math:`\sigma` is :math:`\sqrt{1-\alpha}\,|g_0|`
+    (a tenth of :math:`|g_0|` for :math:`\alpha = 0.99`) and its first steps are up to ten times
+    larger than the lecture's; no bias correction repairs this (Adam adds one).
+    :math:`\epsilon` is added after the root in both forms (the lecture has none).
+    ``lecture_init`` describes the lecture's plain RMSProp and cannot be combined with
+    ``centered=True``.
 
-    Args:
-        lr: learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
-        alpha: smoothing constant :math:`\alpha \in [0, 1)`.
-        eps: :math:`\epsilon > 0`.
-        weight_decay: L2 penalty :math:`\lambda \ge 0`.
-        momentum: :math:`\mu \in [0, 1)`.
-        centered: divide by the estimated standard deviation instead of the root mean square.
-        lecture_init: the lecture's :math:`\sigma_0 = |g_0|`.
+    Parameters
+    ----------
+    lr : learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
+    alpha : smoothing constant :math:`\alpha \in [0, 1)`.
+    eps : :math:`\epsilon > 0`.
+    weight_decay : L2 penalty :math:`\lambda \ge 0`.
+    momentum : :math:`\mu \in [0, 1)`.
+    centered : divide by the estimated standard deviation instead of the root mean square.
+    lecture_init : the lecture's :math:`\sigma_0 = |g_0|`.
     """
 
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,

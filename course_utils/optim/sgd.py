@@ -30,22 +30,24 @@ class SGD(Optimizer):
 
     and with ``nesterov=True`` :math:`\theta_t = \theta_{t-1} + \lambda m_t - \eta_t g_t`.
 
-    Note:
-        The two forms give identical iterates while the learning rate is constant
-        (:math:`m_t = -\eta b_t`). Under a schedule they differ: the lecture's movement keeps the
-        old learning rates inside :math:`m`, torch multiplies the whole buffer by today's
-        :math:`\eta_t`. torch stores :math:`b` (``state['momentum_buffer']``), the lecture form
-        stores :math:`m` (``state['movement']``). The lecture has no dampening, so
-        ``momentum_form="lecture"`` requires ``dampening=0``. torch's first buffer is :math:`g_1`
-        itself, without dampening.
+    Notes
+    -----
+    The two forms give identical iterates while the learning rate is constant
+    (:math:`m_t = -\eta b_t`). Under a schedule they differ: the lecture's movement keeps the
+    old learning rates inside :math:`m`, torch multiplies the whole buffer by today's
+    :math:`\eta_t`. torch stores :math:`b` (``state['momentum_buffer']``), the lecture form
+    stores :math:`m` (``state['movement']``). The lecture has no dampening, so
+    ``momentum_form="lecture"`` requires ``dampening=0``. torch's first buffer is :math:`g_1`
+    itself, without dampening.
 
-    Args:
-        lr: learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
-        momentum: :math:`\mu \in [0, 1)`.
-        dampening: :math:`\tau \in [0, 1]`.
-        weight_decay: L2 penalty :math:`\lambda \ge 0` added to the gradient.
-        nesterov: Nesterov momentum (needs ``momentum > 0`` and ``dampening = 0``).
-        momentum_form: ``"torch"`` (default) or ``"lecture"``.
+    Parameters
+    ----------
+    lr : learning rate :math:`\eta` (number, array broadcastable to params, or schedule ``lr(t)``).
+    momentum : :math:`\mu \in [0, 1)`.
+    dampening : :math:`\tau \in [0, 1]`.
+    weight_decay : L2 penalty :math:`\lambda \ge 0` added to the gradient.
+    nesterov : Nesterov momentum (needs ``momentum > 0`` and ``dampening = 0``).
+    momentum_form : ``"torch"`` (default) or ``"lecture"``.
     """
 
     _decoupled = False
@@ -113,13 +115,14 @@ class SGDW(SGD):
     :math:`\theta \leftarrow \theta - \eta_t d_t` (the same order as ``torch.optim.AdamW``; both
     use :math:`\theta_{t-1}`, so the order does not change the result).
 
-    Note:
-        For plain SGD (``momentum=0``) this equals SGD's L2 ``weight_decay``: both subtract
-        :math:`\eta\lambda\theta`. With momentum they differ: SGD's L2 term enters the momentum
-        buffer and keeps acting on later steps (amplified by :math:`1/(1-\mu)`), the decoupled decay
-        shrinks the weights once per step and never enters the buffer. The paper multiplies the
-        decay by the schedule factor only (:math:`\eta_t/\eta_0`); like torch's AdamW we use
-        :math:`\eta_t\lambda`, so ``weight_decay`` here is the paper's :math:`\lambda/\eta_0`.
+    Notes
+    -----
+    For plain SGD (``momentum=0``) this equals SGD's L2 ``weight_decay``: both subtract
+    :math:`\eta\lambda\theta`. With momentum they differ: SGD's L2 term enters the momentum
+    buffer and keeps acting on later steps (amplified by :math:`1/(1-\mu)`), the decoupled decay
+    shrinks the weights once per step and never enters the buffer. The paper multiplies the
+    decay by the schedule factor only (:math:`\eta_t/\eta_0`); like torch's AdamW we use
+    :math:`\eta_t\lambda`, so ``weight_decay`` here is the paper's :math:`\lambda/\eta_0`.
 
     Args are SGD's; ``weight_decay`` (default 0) is the decoupled decay :math:`\lambda`.
     """
