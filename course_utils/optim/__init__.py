@@ -23,6 +23,7 @@ from .nadam import NAdam
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD, SGDW
+from .swats import SWATS
 
 __all__ = ["Optimizer", "SGD", "SGDW", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam", "AdaBound",
-           "Lookahead"]
+           "Lookahead", "SWATS"]
