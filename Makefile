@@ -56,7 +56,7 @@ test-determinism: test-course
 
 # The optimizer playground as an app (Voila on 127.0.0.1, token on, idle kernels culled); prints the URL.
 playground: $(STAMP)
-	$(PY) tools/playground.py
+	$(PY) -m tools.playground
 
 # Debian's Chromium drives the browser tests (never a browser that playwright downloads).
 browser-deps:
@@ -89,31 +89,31 @@ book-deps: $(BOOK_STAMP)
 	@command -v npm >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || \
 		{ echo "make: the site build needs npm: sudo apt-get install npm"; exit 1; }
-	$(BOOK_PY) tools/build_book.py --fetch-only
+	$(BOOK_PY) -m tools.build_book --fetch-only
 
 # Executes every notebook and builds _build/html/ (only when a source is newer than the site).
 book: $(BOOK_SITE)
 
 $(BOOK_SITE): $(BOOK_STAMP) $(BOOK_SOURCES) | book-deps
-	$(BOOK_PY) tools/build_book.py --jobs $(JOBS)
+	$(BOOK_PY) -m tools.build_book --jobs $(JOBS)
 
 test-book: $(BOOK_SITE) browser-deps
 	COURSE_BOOK_TESTS=1 $(BOOK_PY) -m pytest -p no:cacheprovider tests/book $(PYTEST_ARGS)
 
 # Benchmarks against PyTorch where a torch environment exists (docs/PERFORMANCE.md).
 bench: $(STAMP)
-	$(PY) tools/bench.py $(BENCH_ARGS)
+	$(PY) -m tools.bench $(BENCH_ARGS)
 
 # Teaching assistants: the student version (solutions stubbed) and grading of submissions.
 student: $(STAMP)
-	$(PY) tools/student.py --out dist/student
+	$(PY) -m tools.student --out dist/student
 
 nbgrader-source: $(STAMP)
-	$(PY) tools/student.py --nbgrader-source --out dist/nbgrader
+	$(PY) -m tools.student --nbgrader-source --out dist/nbgrader
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submitted-notebooks"; exit 2; }
-	$(PY) tools/grade.py "$(SUBMISSIONS)" --out grades
+	$(PY) -m tools.grade "$(SUBMISSIONS)" --out grades
 
 clean:
 	rm -rf $(VENV) $(BOOK_VENV) build dist _build grades .pytest_cache .coverage htmlcov

@@ -5,16 +5,14 @@ first code cell) and nothing else — so a check cannot lean on the chapter's ex
 teaching assistant can grade it in seconds.
 """
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from nbexec import execute  # noqa: E402
-from student import BEGIN, student_notebook  # noqa: E402
+from tools.nbexec import execute
+from tools.student import BEGIN, student_notebook
 
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
              if BEGIN in p.read_text(encoding="utf-8")]

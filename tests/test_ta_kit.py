@@ -1,16 +1,14 @@
 """The teaching-assistant kit: the student build stubs every solution; grading never crashes."""
 import csv
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
+from tools import grade, student
+from tools.nbtext import script_to_notebook
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import grade  # noqa: E402
-import student  # noqa: E402
-from nbtext import script_to_notebook  # noqa: E402
 
 COURSE = '''# %% [markdown]
 # # 99 · Tiny — 小

@@ -10,10 +10,10 @@ Prints one table of medians and ratios (Markdown, as in docs/PERFORMANCE.md):
               ``pytest -n 2 --dist loadfile`` does)
   playground  notebooks/playground.ipynb: kernel time of a slider move (recompute + redraw)
 
-    .venv/bin/python tools/bench.py                    # everything (about 10 minutes)
-    .venv/bin/python tools/bench.py --quick            # fewer repeats
-    .venv/bin/python tools/bench.py --only sweep --only mlp --json bench.json
-    .venv/bin/python tools/bench.py --torch-python /tmp/torchenv_b/bin/python
+    .venv/bin/python -m tools.bench                    # everything (about 10 minutes)
+    .venv/bin/python -m tools.bench --quick            # fewer repeats
+    .venv/bin/python -m tools.bench --only sweep --only mlp --json bench.json
+    .venv/bin/python -m tools.bench --torch-python /tmp/torchenv_b/bin/python
 
 torch is never a dependency of the course. The torch figures come from a separate interpreter
 (``--torch-python``; default /tmp/torchenv/bin/python if it exists), run as a subprocess of this
@@ -149,7 +149,7 @@ class Torch:
             return
         env = {k: v for k, v in os.environ.items()
                if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-        self.process = subprocess.Popen([python, __file__, "--torch-worker"], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([python, "-m", "tools.bench", "--torch-worker"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         env=env, cwd=ROOT)
         first = self.process.stdout.readline()
@@ -335,7 +335,7 @@ def run_notebook(path):
 
 
 def _notebook_once(path):
-    done = subprocess.run([sys.executable, __file__, "--run-notebook", str(path)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "tools.bench", "--run-notebook", str(path)], capture_output=True,
                           text=True, cwd=ROOT)
     lines = done.stdout.strip().splitlines()
     warnings = [line for line in done.stderr.splitlines() if "timeout" in line.lower()]
@@ -460,7 +460,7 @@ def bench_playground():
         print(f"  {PLAYGROUND.relative_to(ROOT)} does not exist yet: playground skipped", file=sys.stderr)
         return [_row("playground", "playground redraw after a slider move", [None], None, goal="≤ 100 ms",
                      note="skipped: notebooks/playground.ipynb does not exist yet")]
-    done = subprocess.run([sys.executable, __file__, "--probe-playground"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "tools.bench", "--probe-playground"], capture_output=True, text=True,
                           cwd=ROOT)
     marker = [line for line in done.stdout.splitlines() if line.startswith("BENCH-PLAYGROUND ")]
     if not marker:
@@ -489,7 +489,8 @@ def bench_playground():
 def probe_playground():
     """Execute the playground with a last cell that moves every slider and times the kernel's work."""
     import nbformat
-    from nbexec import PatientClient
+
+    from tools.nbexec import PatientClient
 
     nb = nbformat.read(PLAYGROUND, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_PROBE))
@@ -550,7 +551,6 @@ def main(argv=None):
     parser.add_argument("--run-notebook", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--probe-playground", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/nbexec.py
     if args.torch_worker:
         return torch_worker()
     if args.run_notebook:
@@ -559,7 +559,6 @@ def main(argv=None):
     if args.probe_playground:
         return probe_playground()
 
-    sys.path.insert(0, str(ROOT))
     sections = args.only or list(SECTIONS)
     torch_python = args.torch_python
     if torch_python is None and Path(DEFAULT_TORCH_PYTHON).exists():

@@ -26,9 +26,8 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbexec import PatientClient  # noqa: E402
-from student import student_notebook  # noqa: E402
+from tools.nbexec import PatientClient
+from tools.student import student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -28,12 +28,13 @@ def _patient_nbclient() -> None:
     """Give nbclient's NotebookClient the short-slice polling of tools/nbexec.PatientClient."""
     for folder in Path(__file__).resolve().parents:
         if (folder / "tools" / "nbexec.py").exists():
-            sys.path.insert(0, str(folder / "tools"))
+            sys.path.insert(0, str(folder))  # the project root: tools is a package there
             break
     else:
         raise ExtensionError("tools/nbexec.py not found above the book's source")
     from nbclient import NotebookClient
-    from nbexec import PatientClient
+
+    from tools.nbexec import PatientClient
 
     NotebookClient.poll_slice = PatientClient.poll_slice
     NotebookClient._async_poll_for_reply = PatientClient._async_poll_for_reply

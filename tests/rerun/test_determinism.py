@@ -8,15 +8,13 @@ times but need not be equal.
 """
 import json
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from nbexec import execute  # noqa: E402
+from tools.nbexec import execute
 
 FIRST = ROOT / "build" / "claims-first.jsonl"
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
