@@ -10,7 +10,7 @@ export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 JOBS ?= 2
 
-.PHONY: lab test lint check test-course test-determinism test-browser test-book book book-deps browser-deps \
+.PHONY: lab test lint check test-course test-determinism test-browser test-book book book-deps browser-deps grade-deps \
 	venv clean student grade nbgrader-source playground bench
 
 venv: $(STAMP)
@@ -44,7 +44,7 @@ check: test-course
 
 # Unit and property tests of course_utils, every notebook executed under nbval, hygiene, exercises,
 # the TA kit; each check.claim value is logged for the determinism run.
-test-course: $(STAMP)
+test-course: $(STAMP) grade-deps
 	@mkdir -p build && rm -f build/claims-first.jsonl
 	COURSE_CLAIMS_LOG=$(CURDIR)/build/claims-first.jsonl MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadfile \
 		--nbval-lax --nbval-current-env --ignore=tests/browser --ignore=tests/book --ignore=tests/rerun \
@@ -111,9 +111,15 @@ student: $(STAMP)
 nbgrader-source: $(STAMP)
 	$(PY) -m tools.student --nbgrader-source --out dist/nbgrader
 
-grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submitted-notebooks"; exit 2; }
-	$(PY) -m tools.grade "$(SUBMISSIONS)" --out grades
+# The grader runs students' code in bubblewrap (Debian's bubblewrap package) when it can.
+grade-deps:
+	@command -v bwrap >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || \
+		{ echo "make: the grader's sandbox needs bubblewrap: sudo apt-get install bubblewrap"; exit 1; }
+
+grade: $(STAMP) grade-deps
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submitted-notebooks [JOBS=n]"; exit 2; }
+	$(PY) -m tools.grade "$(SUBMISSIONS)" --out grades --jobs $(JOBS)
 
 clean:
 	rm -rf $(VENV) $(BOOK_VENV) build dist _build grades .pytest_cache .coverage htmlcov

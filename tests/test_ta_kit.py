@@ -87,6 +87,129 @@ def test_student_build_copies_the_library(tmp_path):
         assert "### BEGIN SOLUTION" not in lines and lines.count("raise NotImplementedError()") >= n
 
 
+COURSE3 = """# %% [markdown]
+# # 98 · Tiny with the library — 小
+# %%
+import numpy as np
+from course_utils import check, lab
+# %% [markdown]
+# Exercise 1: the square of 3.
+# %%
+### BEGIN SOLUTION
+square = 3 ** 2
+### END SOLUTION
+# %% tags=["autograde"]
+check.close(square, 9.0, "square")
+# %% [markdown]
+# Exercise 2: a function that doubles an array.
+# %%
+def double(x):
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+# %% tags=["autograde"]
+check.true(np.allclose(double(np.arange(3.0)), [0.0, 2.0, 4.0]), "double([0, 1, 2]) should be [0, 2, 4]")
+# %% [markdown]
+# Exercise 3: an accuracy that reaches the lab's target.
+# %%
+### BEGIN SOLUTION
+accuracy = 0.99
+### END SOLUTION
+# %% tags=["autograde"]
+assert accuracy >= lab.TARGET, f"accuracy {accuracy} is below the target {lab.TARGET}"
+"""
+WRONG = COURSE3.replace("square = 3 ** 2", "square = 0").replace("return 2 * x", "return 0 * x") \
+    .replace("accuracy = 0.99", "accuracy = 0.1")
+
+#: hostile submissions: each tries to score without the work (every answer above is wrong)
+ATTACKS = {
+    "exception_hook": "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)",
+    "rebind_check": "class _Yes:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\ncheck = _Yes()",
+    "patch_check": "import course_utils.check as _c\n_c.close = _c.true = lambda *a, **k: None",
+    "patch_numpy": "np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None",
+    "patch_builtins": "import builtins\nbuiltins.AssertionError = type('Nothing', (Exception,), {})\n"
+                      "builtins.isinstance = lambda *a: True",
+    "input_transformer": "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])",
+    "display_hook": "import sys\nsys.displayhook = lambda value: None\nget_ipython().display_pub.publish = "
+                    "lambda *a, **k: None",
+    "atexit_and_signal": "import atexit, signal\natexit.register(lambda: print('✓ square is correct'))\n"
+                         "signal.signal(signal.SIGINT, signal.SIG_IGN)",
+    "fake_check_marks": "print('✓ square is correct')\nprint('✓ check passed')",
+    "kill_kernel": "import os\nos.kill(os.getpid(), 9)",
+    "exit_process": "import os\nos._exit(0)",
+    "lab_target": "lab.TARGET = 0.0\nimport course_utils.lab\ncourse_utils.lab.TARGET = 0.0",
+    "object_equal_to_all": "class _All:\n    def __eq__(self, other): return True\n    def __ge__(self, other): return True\n"
+                           "    __float__ = lambda self: 9.0\nsquare = _All()\naccuracy = _All()",
+    "write_course_files": "import course_utils, pathlib\n_p = pathlib.Path(course_utils.__file__).parent / 'check.py'\n"
+                          "try:\n    _p.write_text('def close(*a, **k): pass\\ndef true(*a, **k): pass\\n')\nexcept OSError:\n"
+                          "    pass\ntry:\n    open('../../sneaky.txt', 'w').write('x')\nexcept OSError:\n    pass",
+    "read_other_submissions": "import glob\n_found = glob.glob('/**/honest_98_tiny_lib.ipynb', recursive=True)\n"
+                              "square = 9.0 if _found else 0",
+    "network": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\nexcept OSError:\n    pass",
+}
+
+
+def _course_files():
+    return {p: p.read_bytes() for p in sorted((ROOT / "course_utils").rglob("*.py"))}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    source = _write(tmp / "course" / "98_tiny_lib.ipynb", COURSE3)
+    subs = tmp / "submissions"
+    _write(subs / "honest_98_tiny_lib.ipynb", COURSE3)
+    for name, attack in ATTACKS.items():
+        # the attack stands at the top of the first exercise, as a student would put it
+        _write(subs / f"{name}_98_tiny_lib.ipynb", WRONG.replace("### BEGIN SOLUTION\nsquare = 0",
+                                                                 f"### BEGIN SOLUTION\n{attack}\nsquare = 0", 1))
+    before = _course_files()
+    rows, summary = grade.grade(subs, tmp / "out", timeout=10, notebooks={"98_tiny_lib": source}, jobs=2)
+    return tmp, source, rows, summary, before
+
+
+def test_hostile_submissions_score_nothing(hostile):
+    tmp, source, rows, summary, before = hostile
+    assert _score(summary, "honest_98_tiny_lib.ipynb") == (3, 3)
+    scores = {name: _score(summary, f"{name}_98_tiny_lib.ipynb") for name in ATTACKS}
+    assert all(score == (0, 3) for score in scores.values()), f"an attack scored: {scores}"
+
+
+def test_hostile_submissions_leave_the_course_intact(hostile):
+    tmp, source, rows, summary, before = hostile
+    assert _course_files() == before, "a submission changed course_utils"
+    assert not (tmp / "sneaky.txt").exists() and not (tmp.parent / "sneaky.txt").exists()
+    assert "### BEGIN SOLUTION" in source.read_text(encoding="utf-8")
+
+
+def test_tampering_is_flagged_for_a_human(hostile):
+    tmp, source, rows, summary, before = hostile
+    flagged = {Path(r["student_file"]).name.replace("_98_tiny_lib.ipynb", "") for r in rows if r["flags"]}
+    expected = {"exception_hook", "patch_check", "patch_numpy", "patch_builtins", "input_transformer", "display_hook",
+                "atexit_and_signal", "fake_check_marks", "kill_kernel", "exit_process", "lab_target",
+                "write_course_files", "rebind_check"}
+    assert expected <= flagged, f"not flagged: {sorted(expected - flagged)}"
+    assert "honest" not in flagged
+    assert any("need" in line or line for line in grade.needs_a_look(rows))
+
+
+def test_parallel_serial_and_full_runs_give_the_same_grades(hostile, tmp_path):
+    tmp, source, rows, summary, before = hostile
+    subs = tmp_path / "few"
+    for name in ("honest", "patch_check", "kill_kernel", "object_equal_to_all"):
+        _write(subs / f"{name}_98_tiny_lib.ipynb",
+               json.loads((tmp / "submissions" / f"{name}_98_tiny_lib.ipynb").read_text()) and
+               (COURSE3 if name == "honest" else WRONG.replace("### BEGIN SOLUTION\nsquare = 0",
+                                                               f"### BEGIN SOLUTION\n{ATTACKS[name]}\nsquare = 0", 1)))
+    outs = {}
+    for label, kwargs in {"serial": dict(jobs=1), "parallel": dict(jobs=2), "full": dict(jobs=2, full=True)}.items():
+        grade.grade(subs, tmp_path / label, timeout=10, notebooks={"98_tiny_lib": source}, **kwargs)
+        with open(tmp_path / label / "grades.csv", encoding="utf-8") as fh:
+            outs[label] = [(r["student_file"], r["exercise"], r["passed"]) for r in csv.DictReader(fh)]
+    assert outs["serial"] == outs["parallel"] == outs["full"]
+    assert (tmp_path / "serial" / "grades.csv").read_bytes() == (tmp_path / "parallel" / "grades.csv").read_bytes()
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("grading")
@@ -101,12 +224,14 @@ def graded(tmp_path_factory):
     _write(subs / "deleted_99_tiny.ipynb", COURSE.split("# %% [markdown]\n# Exercise 2")[0])
     (subs / "broken_99_tiny.ipynb").write_text("{ not json", encoding="utf-8")
     (subs / "stray.ipynb").write_text("{}", encoding="utf-8")
+    _write(subs / "Stub_99_TINY.ipynb", COURSE.replace("square = 3 ** 2", "# YOUR CODE HERE\nraise NotImplementedError()"))
+    _write(subs / "08_lab_week3" / "alice_99_tiny.ipynb", COURSE)
     rows, summary = grade.grade(subs, tmp / "out", timeout=5, notebooks={"99_tiny": source})
     return tmp, rows, summary
 
 
 def _score(summary, name):
-    return next(v for (f, _), v in summary.items() if f.endswith(name))
+    return next(v[:2] for (_, f, _), v in summary.items() if f.endswith(name))
 
 
 def test_grading_scores_each_kind_of_submission(graded):
@@ -121,18 +246,23 @@ def test_grading_scores_each_kind_of_submission(graded):
     errors = {(Path(r["student_file"]).name, r["exercise"]): r["error"] for r in rows}
     assert "square should be 9" in errors[("wrong_99_tiny.ipynb", "99_tiny_check_1")]
     assert "oops" in errors[("raising_99_tiny.ipynb", "99_tiny_check_2")]
-    assert errors[("deleted_99_tiny.ipynb", "99_tiny_check_2")] == "check cell deleted"
+    assert "not defined by your notebook: double" in errors[("deleted_99_tiny.ipynb", "99_tiny_check_2")]
+    assert _score(summary, "Stub_99_TINY.ipynb") == (1, 2), "matched whatever the case"
+    assert errors[("Stub_99_TINY.ipynb", "99_tiny_check_1")].startswith("not attempted")
+    assert _score(summary, "alice_99_tiny.ipynb") == (2, 2), "a folder's name does not decide the chapter"
     assert errors[("broken_99_tiny.ipynb", "99_tiny_check_1")].startswith("not a valid notebook")
     assert "not matched" in errors[("stray.ipynb", "")]
     loop_error = errors[("loop_99_tiny.ipynb", "99_tiny_check_1")]
-    assert "NameError" in loop_error or "Timeout" in loop_error or "Interrupt" in loop_error
+    assert "time limit" in loop_error, loop_error
 
 
 def test_grading_writes_csv(graded):
     tmp, rows, _ = graded
     with open(tmp / "out" / "grades.csv", newline="", encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
-    assert len(table) == len(rows) == 15
-    assert set(table[0]) == {"student_file", "notebook", "exercise", "passed", "error"}
+    assert len(table) == len(rows) == 19
+    assert list(table[0]) == grade.FIELDS
+    students = {Path(r["student_file"]).name: r["student"] for r in table}
+    assert students["correct_99_tiny.ipynb"] == "correct" and students["alice_99_tiny.ipynb"] == "08_lab_week3"
     with open(tmp / "out" / "summary.csv", newline="", encoding="utf-8") as fh:
-        assert len(list(csv.DictReader(fh))) == 8
+        assert len(list(csv.DictReader(fh))) == 10
