@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
-JOBS ?= 2
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: lab test lint check test-course test-determinism test-browser test-book book book-deps browser-deps grade-deps \
 	venv clean student grade nbgrader-source playground bench

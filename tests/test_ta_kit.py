@@ -266,3 +266,47 @@ def test_grading_writes_csv(graded):
     assert students["correct_99_tiny.ipynb"] == "correct" and students["alice_99_tiny.ipynb"] == "08_lab_week3"
     with open(tmp / "out" / "summary.csv", newline="", encoding="utf-8") as fh:
         assert len(list(csv.DictReader(fh))) == 10
+
+
+@pytest.fixture(scope="module")
+def course_graded(tmp_path_factory):
+    """Every chapter graded as submitted with its solutions, and as handed out (stubs)."""
+    tmp = tmp_path_factory.mktemp("course")
+    notebooks = {p.stem: p for p in grade.course_notebooks().values() if student.BEGIN in p.read_text("utf-8")}
+    for stem, path in notebooks.items():
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        (tmp / "subs" / "solved").mkdir(parents=True, exist_ok=True)
+        (tmp / "subs" / "handout").mkdir(parents=True, exist_ok=True)
+        (tmp / "subs" / "solved" / path.name).write_text(json.dumps(nb), encoding="utf-8")
+        (tmp / "subs" / "handout" / path.name).write_text(json.dumps(student.student_notebook(nb, stem)[0]),
+                                                         encoding="utf-8")
+    # the lab, with its rules changed in the student's kernel and a configuration that misses the target
+    lab = next(p for s, p in notebooks.items() if s.startswith("08"))
+    text = lab.read_text(encoding="utf-8")
+    start = text.index("my_config = ")
+    end = text.index("\\n", start)
+    tampered = text[:start] + 'import course_utils.lab as L\\n", "L.TARGET = 0.5\\n", "L.evaluate.__defaults__ = None\\n", ' \
+        '"my_config = {\\"optimizer\\": \\"sgd\\", \\"lr\\": 0.01}' + text[end:]
+    json.loads(tampered)  # still a notebook
+    (tmp / "subs" / "mallory").mkdir()
+    (tmp / "subs" / "mallory" / lab.name).write_text(tampered, encoding="utf-8")
+    rows, summary = grade.grade(tmp / "subs", tmp / "out", timeout=120, jobs=2)
+    return rows, notebooks, lab
+
+
+def test_the_course_grades_its_own_solutions_full_marks_and_its_handout_zero(course_graded):
+    rows, notebooks, _ = course_graded
+    solved = [r for r in rows if r["student"] == "solved"]
+    handout = [r for r in rows if r["student"] == "handout"]
+    assert {r["notebook"] for r in solved} == set(notebooks)
+    assert all(r["passed"] == 1 for r in solved), [(r["exercise"], r["error"]) for r in solved if not r["passed"]]
+    assert handout and all(r["passed"] == 0 and r["error"].startswith("not attempted") for r in handout), \
+        [(r["exercise"], r["error"]) for r in handout if r["passed"] or not r["error"].startswith("not attempted")]
+
+
+def test_the_lab_is_scored_with_the_course_rules(course_graded):
+    rows, _, lab = course_graded
+    mallory = {r["exercise"]: r for r in rows if r["student"] == "mallory"}
+    config_check = [r for r in mallory.values() if "below the target" in r["error"] or "mean validation" in r["error"]]
+    assert config_check, f"the lab's target check passed for a tampered submission: {mallory}"
+    assert any("TARGET" in r["flags"] or "sets L." in r["flags"] for r in mallory.values())
