@@ -200,7 +200,7 @@ def _groups(optimizer, R):
 
 
 def fit_many(net, P0, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, seed=0,
-             X_val=None, y_val=None, eval_every=None, warn=True) -> ManyHistory:
+             X_val=None, y_val=None, eval_every=None, eval_train=True, warn=True) -> ManyHistory:
     """Train R copies of ``net``'s architecture from the rows of ``P0`` on ``(X, y)``, all at once.
 
     Each step draws one mini-batch (the same for every run: ``course_utils.data.epochs`` with
@@ -218,6 +218,8 @@ def fit_many(net, P0, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, s
     epochs : passes over the data; ``batch_size``, ``shuffle`` (True, "once", False), ``seed``.
     X_val, y_val : optional validation data, evaluated with the training data.
     eval_every : steps between evaluations (default: one epoch).
+    eval_train : also evaluate on the whole training set (else ``train_loss`` and
+        ``train_accuracy`` are nan: cheaper when only validation matters).
     warn : issue a :class:`~course_utils.train.DivergenceWarning` when runs diverged.
 
     Returns
@@ -242,7 +244,10 @@ def fit_many(net, P0, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, s
     records = {name: [] for name in ("eval_step", "train_loss", "train_accuracy", "val_loss", "val_accuracy")}
 
     def evaluate(t):
-        train_loss, train_acc = evaluate_many(net, P, X, y)
+        if eval_train:
+            train_loss, train_acc = evaluate_many(net, P, X, y)
+        else:
+            train_loss = train_acc = np.full(R, np.nan)
         if X_val is not None:
             val_loss, val_acc = evaluate_many(net, P, X_val, y_val)
         else:

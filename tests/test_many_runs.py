@@ -72,6 +72,10 @@ def test_many_runs_equal_separate_runs_with_their_own_learning_rates(digits):
                                    X_val=X_val, y_val=y_val, eval_every=5)
         np.testing.assert_allclose(together.params[r], alone.params[0], rtol=0, atol=1e-12)
         np.testing.assert_allclose(together.val_accuracy[:, r], alone.val_accuracy[:, 0])
+    quick = many_runs.fit_many(net, P0, optim.SGD(lr=lrs[:, None]), X, y, epochs=3, batch_size=16,
+                               X_val=X_val, y_val=y_val, eval_every=5, eval_train=False)
+    assert np.isnan(quick.train_loss).all() and np.isnan(quick.train_accuracy).all()
+    np.testing.assert_array_equal(quick.val_loss, together.val_loss)
 
 
 def test_groups_of_rows_get_their_own_optimizers(digits):
