@@ -265,7 +265,53 @@ def test_grading_writes_csv(graded):
     students = {Path(r["student_file"]).name: r["student"] for r in table}
     assert students["correct_99_tiny.ipynb"] == "correct" and students["alice_99_tiny.ipynb"] == "08_lab_week3"
     with open(tmp / "out" / "summary.csv", newline="", encoding="utf-8") as fh:
-        assert len(list(csv.DictReader(fh))) == 10
+        summary = list(csv.DictReader(fh))
+    assert len(summary) == 9 and all(r["status"] == "graded" for r in summary)
+    correct = next(r for r in summary if r["student"] == "correct")
+    assert (correct["points"], correct["max"], correct["percent"]) == ("2", "2", "100.0")
+    with open(tmp / "out" / "unmatched.csv", newline="", encoding="utf-8") as fh:
+        assert [r["student_file"] for r in csv.DictReader(fh)] == ["stray.ipynb"]
+    feedback = (tmp / "out" / "feedback" / "wrong" / "99_tiny.md").read_text(encoding="utf-8")
+    assert "1 / 2" in feedback and "square should be 9" in feedback and "not passed" in feedback
+    stub = (tmp / "out" / "feedback" / "Stub" / "99_tiny.md").read_text(encoding="utf-8")
+    assert "not attempted" in stub
+    loop = (tmp / "out" / "feedback" / "loop" / "99_tiny.md").read_text(encoding="utf-8")
+    assert "time limit" in loop
+
+
+def test_roster_duplicates_and_gradebook_files(tmp_path):
+    source = _write(tmp_path / "course" / "99_tiny.ipynb", COURSE)
+    subs = tmp_path / "subs"
+    old = _write(subs / "bob" / "99_tiny.ipynb", COURSE.replace("3 ** 2", "3 * 2"))
+    new = _write(subs / "bob" / "99_tiny_final.ipynb", COURSE)
+    import os
+    os.utime(old, (1_000_000, 1_000_000))
+    os.utime(new, (2_000_000, 2_000_000))
+    _write(subs / "eve" / "99_tiny.ipynb", COURSE)
+    roster = tmp_path / "class.csv"
+    roster.write_text("student,name,email,id,section\nbob,Bob B,bob@example.org,17,A\n"
+                      "carol,Carol C,carol@example.org,18,A\n", encoding="utf-8")
+    grade.grade(subs, tmp_path / "out", timeout=10, notebooks={"99_tiny": source}, roster=roster)
+    out = tmp_path / "out"
+    with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
+        summary = {(r["student"], r["student_file"]): r for r in csv.DictReader(fh)}
+    assert summary[("bob", "bob/99_tiny_final.ipynb")]["status"] == "graded"
+    assert summary[("bob", "bob/99_tiny.ipynb")]["status"] == "duplicate"
+    assert summary[("carol", "")]["status"] == "missing"
+    assert summary[("eve", "eve/99_tiny.ipynb")]["status"] == "not on roster"
+    with open(out / "wide.csv", newline="", encoding="utf-8") as fh:
+        wide = {r["student"]: r for r in csv.DictReader(fh)}
+    assert set(wide) == {"bob", "carol"} and wide["bob"]["99_tiny"] == "2" and wide["carol"]["total"] == "0"
+    with open(out / "canvas.csv", newline="", encoding="utf-8") as fh:
+        canvas = list(csv.DictReader(fh))
+    assert canvas[0]["Student"] == "Bob B" and canvas[0]["SIS Login ID"] == "bob@example.org"
+    assert canvas[0]["99_tiny (2 points)"] == "2"
+    with open(out / "moodle.csv", newline="", encoding="utf-8") as fh:
+        assert next(csv.DictReader(fh))["email"] == "bob@example.org"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nx\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'student' column"):
+        grade.grade(subs, tmp_path / "out2", notebooks={"99_tiny": source}, roster=bad)
 
 
 @pytest.fixture(scope="module")

@@ -129,7 +129,8 @@ class Worker:
 
 def run_checks(job: dict, plan: list[tuple[str, object]], only: set | None = None) -> dict:
     """Execute ``plan`` (("cell", source) for the worker, ("check", exercise) here) in one worker and
-    one fresh checker namespace; returns {grade_id: {passed, message, output}} for the checks run."""
+    one fresh checker namespace; returns ({grade_id: {passed, message, output}} for the checks run,
+    the end of what the student's cells printed)."""
     results = {}
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     exec(compile(job["import_cell"], "<course import cell>", "exec"), namespace)
@@ -155,7 +156,8 @@ def run_checks(job: dict, plan: list[tuple[str, object]], only: set | None = Non
                 problems = []
         finally:
             worker.close()
-    return results
+            printed = (Path(tmp) / "output.txt").read_bytes()[-20000:].decode("utf-8", "replace")
+    return results, printed
 
 
 def check_one(source: str, namespace: dict, own: set, worker: Worker) -> dict:
@@ -202,18 +204,18 @@ def plans(job: dict) -> tuple[list, list]:
 
 def grade(job: dict) -> dict:
     short, full = plans(job)
-    results = run_checks(job, short if not job.get("full_only") else full)
+    results, printed = run_checks(job, short if not job.get("full_only") else full)
     if not job.get("full_only"):
         retry = {gid for gid, r in results.items()
                  if not r["passed"] and not job["not_attempted"].get(gid) and job.get("fallback", True)}
         if retry:
-            again = run_checks(job, full, only=retry)
+            again, printed = run_checks(job, full, only=retry)
             for gid, result in again.items():
                 results[gid] = {**result, "full_run": True}
     for gid, result in results.items():
         if not result["passed"] and job["not_attempted"].get(gid):
             result["message"] = "not attempted (the exercise still holds the stub `raise NotImplementedError()`)"
-    return {"results": results}
+    return {"results": results, "printed": printed}
 
 
 def main() -> int:
