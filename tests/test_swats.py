@@ -82,7 +82,8 @@ def test_projected_rate_of_a_plain_sgd_like_step():
     opt = SWATS(lr=0.1)
     theta = np.array([2.0])
     opt.step(theta, np.array([4.0]))
-    np.testing.assert_allclose(opt._running / (1 - 0.999), 0.1 / 4.0, rtol=1e-6)
+    np.testing.assert_allclose(opt.projected_rate, [0.1 / 4.0], rtol=1e-6)
+    np.testing.assert_allclose(opt.settled_rate, [0.1 / 4.0], rtol=1e-6)
 
 
 def test_runs_are_independent_rows():
@@ -127,3 +128,13 @@ def test_bad_arrays():
     opt.step(np.zeros(3), np.ones(3))
     with pytest.raises(ValueError, match="shape"):
         opt.step(np.zeros(4), np.ones(4))
+
+
+def test_learning_rate_per_run():
+    lrs = np.array([[0.01], [0.05]])
+    opt = SWATS(lr=lrs, switch_tol=1e-12)
+    thetas = np.zeros((2, 4))
+    for _ in range(20):
+        opt.step(thetas, grad(thetas))
+    np.testing.assert_allclose(opt.current_lr(), [0.01, 0.05])
+    np.testing.assert_allclose(thetas[1], run(optim.Adam(lr=0.05), np.zeros(4), 20), rtol=1e-12)

@@ -55,6 +55,8 @@ class SWATS:
         sgd: ``{run index: SGD}`` for the runs that switched (index into ``params.reshape(-1, dim)``).
         switched_at: per run, the step :math:`k` (1-based) of the switch, 0 while still on Adam.
         sgd_lr: per run, the settled rate :math:`\Lambda` (nan before the switch).
+        projected_rate: per run, the last :math:`\gamma_k` (0 where :math:`p_k^\top g_k = 0` or after the switch).
+        settled_rate: per run, the last bias-corrected average :math:`\Lambda_k / (1-\beta_2^k)`.
         t: number of steps taken.
 
     Args:
@@ -82,13 +84,14 @@ class SWATS:
         self.sgd = {}
         self.t = 0
         self._shape = None
-        self.switched_at = self.sgd_lr = self._running = None
+        self.switched_at = self.sgd_lr = self._running = self.projected_rate = self.settled_rate = None
 
     def current_lr(self):
         """Per run, the rate of the next step: Adam's :math:`\\eta`, or :math:`(1-\\beta_1)\\Lambda` after the switch."""
         if self._shape is None:
             return self.adam.current_lr()
-        adam_lr = np.broadcast_to(np.asarray(self.adam.current_lr(), dtype=float), self.switched_at.shape)
+        adam_lr = np.broadcast_to(np.asarray(self.adam.current_lr(), dtype=float), self._shape)
+        adam_lr = adam_lr.reshape(-1, self._shape[-1])[:, 0]     # one rate per run (Adam's lr may be per run)
         return np.where(self.switched_at > 0, (1 - self.beta1) * self.sgd_lr, adam_lr)
 
     def step(self, params, grads):
@@ -119,6 +122,7 @@ class SWATS:
         gamma = np.divide(pp, -pg, out=np.zeros_like(pp), where=informative)
         self._running = np.where(informative, self.beta2 * self._running + (1 - self.beta2) * gamma, self._running)
         estimate = self._running / (1 - self.beta2 ** self.t)
+        self.projected_rate, self.settled_rate = gamma, estimate
         switch = informative & (self.t > 1) & (estimate > 0) & (np.abs(estimate - gamma) < self.switch_tol)
 
         for run in np.flatnonzero(~on_adam):                  # the SGD phase: one SGD object per switched run
