@@ -2,14 +2,22 @@
 
 A student describes a training run as a plain dict (a *configuration*)::
 
-    config = {"optimizer": "adam", "lr": 1e-2, "schedule": "cosine", "batch_size": 64, "hidden": [128]}
+    config = {"optimizer": "rmsprop", "lr": 2e-3, "batch_size": 16, "hidden": [256]}
 
-:func:`run` trains the digits MLP it describes under the lab's fixed budget of gradient
-evaluations (:data:`BUDGET` samples touched), and :func:`evaluate` scores it as the mean
-validation accuracy over :data:`SEEDS`. The test split is never used for choosing; :func:`test_score`
-reports it once, at the end.
+:func:`run` trains the digits MLP it describes under a fixed budget of gradient evaluations
+(``epochs`` passes over the training images), and :func:`evaluate` scores it as the mean
+validation accuracy over the seeds. The lab has three **tiers** (:data:`TIERS`): the target
+within the full budget, a higher target within a quarter of it, and the target within one
+epoch; each tier is one point. A plain default Adam passes the first tier only.
+
+The seeds are :data:`SEEDS` while a student works; the grader scores on the seeds a teaching
+assistant sets in the environment variable ``COURSE_LAB_SEEDS`` (e.g. ``"11,12,13"``), which the
+students' code never sees (:func:`scoring_seeds`). The test split is never used for choosing:
+:func:`test_score` answers once per process.
 """
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -21,8 +29,10 @@ EPOCHS_OF_BUDGET = 8
 MAX_PARAMS = 50_000
 #: The validation accuracy to reach, averaged over the seeds.
 TARGET = 0.95
-#: Seeds a configuration is scored on (initialisation and batch order).
+#: Seeds a configuration is scored on while a student works (initialisation and batch order).
 SEEDS = (0, 1, 2)
+#: The lab's tiers, one point each: (epochs of budget, mean validation accuracy to reach).
+TIERS = ((EPOCHS_OF_BUDGET, TARGET), (2, 0.96), (1, TARGET))
 
 OPTIMIZERS = {"sgd": optim.SGD, "adagrad": optim.Adagrad, "rmsprop": optim.RMSprop, "adam": optim.Adam,
               "adamw": optim.AdamW, "nadam": optim.NAdam, "radam": optim.RAdam}
@@ -42,9 +52,23 @@ def digits():
     return _SPLIT
 
 
-def budget() -> int:
-    """Samples the lab allows: ``EPOCHS_OF_BUDGET`` × the training-set size."""
-    return EPOCHS_OF_BUDGET * len(digits().X_train)
+def budget(epochs: int | None = None) -> int:
+    """Samples the lab allows: ``epochs`` (default ``EPOCHS_OF_BUDGET``) × the training-set size."""
+    return (EPOCHS_OF_BUDGET if epochs is None else epochs) * len(digits().X_train)
+
+
+def scoring_seeds() -> tuple[int, ...]:
+    """The seeds :func:`evaluate` uses by default: ``COURSE_LAB_SEEDS`` if set (the grader's), else SEEDS."""
+    value = os.environ.get("COURSE_LAB_SEEDS", "").strip()
+    if not value:
+        return SEEDS
+    try:
+        seeds = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise ValueError(f"COURSE_LAB_SEEDS must be comma-separated integers such as '11,12,13', got {value!r}") from None
+    if not seeds:
+        raise ValueError("COURSE_LAB_SEEDS names no seed")
+    return seeds
 
 
 def complete(config: dict) -> dict:
@@ -99,34 +123,47 @@ def optimizer_for(c: dict, steps: int):
     return OPTIMIZERS[c["optimizer"]](**kwargs)
 
 
-def run(config: dict, seed: int = 0, progress: bool = False):
-    """Train the configuration once under the budget; returns ``(net, history)``."""
+def run(config: dict, seed: int = 0, progress: bool = False, epochs: int | None = None):
+    """Train the configuration once under the budget of ``epochs`` (default: the full budget);
+    returns ``(net, history)``."""
     c = complete(config)
+    epochs = EPOCHS_OF_BUDGET if epochs is None else _validate.number("epochs", epochs, low=1, integer=True)
     d = digits()
-    steps = EPOCHS_OF_BUDGET * -(-len(d.X_train) // c["batch_size"])  # each epoch ends with a short batch
+    steps = epochs * -(-len(d.X_train) // c["batch_size"])  # each epoch ends with a short batch
     net = nn.MLP([64, *c["hidden"], 10], activation=c["activation"], seed=seed, dropout=c["dropout"],
                  batch_norm=c["batch_norm"])
-    history = train.fit(net, optimizer_for(c, steps), d.X_train, d.y_train, max_samples=budget(),
+    history = train.fit(net, optimizer_for(c, steps), d.X_train, d.y_train, max_samples=budget(epochs),
                         batch_size=c["batch_size"], seed=seed, X_val=d.X_val, y_val=d.y_val,
                         eval_every=max(1, steps // 16), eval_train=False, clip_norm=c["clip_norm"],
                         progress=progress)
-    if history.samples[-1] > budget():
-        raise AssertionError(f"the run touched {history.samples[-1]} samples, over the budget of {budget()}")
+    if history.samples[-1] > budget(epochs):
+        raise AssertionError(f"the run touched {history.samples[-1]} samples, over the budget of {budget(epochs)}")
     return net, history
 
 
-def evaluate(config: dict, seeds=SEEDS) -> dict:
-    """Score a configuration: validation accuracy per seed, their mean, and whether it reaches TARGET."""
+def evaluate(config: dict, seeds=None, epochs: int | None = None, target: float | None = None) -> dict:
+    """Score a configuration: validation accuracy per seed (default :func:`scoring_seeds`), their mean,
+    and whether it reaches ``target`` (default TARGET) within ``epochs`` (default the full budget)."""
+    seeds = scoring_seeds() if seeds is None else tuple(seeds)
+    target = TARGET if target is None else target
     scores = []
     for seed in seeds:
-        net, history = run(config, seed)
+        net, history = run(config, seed, epochs=epochs)
         scores.append(float(history.val_accuracy[-1]) if history.diverged_at is None else 0.0)
     mean = float(np.mean(scores))
-    return {"val_accuracy": scores, "mean": mean, "passed": mean >= TARGET, "budget": budget()}
+    return {"val_accuracy": scores, "mean": mean, "passed": mean >= target, "budget": budget(epochs),
+            "target": target, "seeds": seeds}
+
+
+_test_looks = []
 
 
 def test_score(config: dict, seed: int = 0) -> float:
-    """Accuracy on the held-out test split: look at it once, after choosing."""
+    """Accuracy on the held-out test split: one look per process, after choosing (a second call raises)."""
+    if _test_looks:
+        raise RuntimeError(f"the test split was already looked at in this session (for {_test_looks[0]!r}): "
+                           "choosing by the test score overestimates it (chapter 00); choose on validation")
+    _test_looks.append(config)
     net, _ = run(config, seed)
     d = digits()
     return float(net.accuracy(d.X_test, d.y_test))

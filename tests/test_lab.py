@@ -29,8 +29,8 @@ def test_reference_configuration_reaches_the_target_and_baseline_does_not():
 def test_a_diverging_run_scores_zero(monkeypatch):
     real_run = lab.run
 
-    def run_that_diverges(config, seed=0):
-        net, history = real_run(config, seed)
+    def run_that_diverges(config, seed=0, epochs=None):
+        net, history = real_run(config, seed, epochs=epochs)
         history.diverged_at = 3
         return net, history
 
@@ -42,7 +42,34 @@ def test_a_diverging_run_scores_zero(monkeypatch):
 def test_test_score_and_options():
     config = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "schedule": "warmup_cosine", "batch_size": 128,
               "hidden": [32], "dropout": 0.1, "batch_norm": True, "clip_norm": 5.0, "weight_decay": 1e-4}
-    assert 0.5 < lab.test_score(config) <= 1.0
+    monkeypatch_free = lab._test_looks.copy()
+    lab._test_looks.clear()
+    try:
+        assert 0.5 < lab.test_score(config) <= 1.0
+        with pytest.raises(RuntimeError, match="already looked at"):
+            lab.test_score(config)
+    finally:
+        lab._test_looks[:] = monkeypatch_free
+
+
+SOLUTION = {"optimizer": "rmsprop", "lr": 2e-3, "batch_size": 16, "hidden": [256]}
+
+
+def test_the_tiers_separate_default_adam_from_a_tuned_configuration():
+    """Default Adam passes the full budget only; the notebook's solution passes every tier."""
+    default = [lab.evaluate({"optimizer": "adam"}, epochs=e, target=t)["passed"] for e, t in lab.TIERS]
+    tuned = [lab.evaluate(SOLUTION, epochs=e, target=t)["passed"] for e, t in lab.TIERS]
+    assert default == [True, False, False] and tuned == [True, True, True]
+
+
+def test_the_grader_seeds_come_from_the_environment(monkeypatch):
+    assert lab.scoring_seeds() == lab.SEEDS
+    monkeypatch.setenv("COURSE_LAB_SEEDS", "11, 12,13")
+    assert lab.scoring_seeds() == (11, 12, 13)
+    assert lab.evaluate({"optimizer": "adam"}, epochs=1)["seeds"] == (11, 12, 13)
+    monkeypatch.setenv("COURSE_LAB_SEEDS", "eleven")
+    with pytest.raises(ValueError, match="COURSE_LAB_SEEDS must be comma-separated integers"):
+        lab.scoring_seeds()
 
 
 @pytest.mark.parametrize("config, match", [
