@@ -3,6 +3,7 @@
 One concept per module, each importable on its own::
 
     from course_utils import optim, schedules, surfaces, derivatives, nn, data, train, plots, check
+    from course_utils import lab, critical, many_runs, playground
 
 Importing the package limits BLAS to one thread: the course's matrices are small, and on a
 2-core machine one OpenBLAS thread ran a small float64 MLP about 4x faster than the default
@@ -18,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 __version__ = "0.1.0"
 __all__ = ["optim", "schedules", "surfaces", "derivatives", "nn", "data", "train", "plots", "check", "lab",
-           "blas_threads"]
+           "critical", "many_runs", "playground", "blas_threads"]
 
 BLAS_THREADS = int(os.environ.get("COURSE_BLAS_THREADS", "1"))
 threadpool_limits(limits=BLAS_THREADS, user_api="blas")
