@@ -10,7 +10,7 @@ export MKL_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: lab test lint check test-course test-determinism test-browser test-book book book-deps browser-deps grade-deps \
+.PHONY: lab test lint translations check test-course test-determinism test-browser test-book book book-deps browser-deps grade-deps \
 	venv clean student grade nbgrader-source playground bench
 
 venv: $(STAMP)
@@ -33,6 +33,10 @@ lab: $(STAMP)
 # Every test: lint, the library and every notebook, a second execution for determinism, the widgets in
 # a real browser, and the static site.
 test: lint test-course test-determinism test-browser test-book
+
+# The Chinese editions: catalogs (locales/) from the English notebooks, then notebooks/zh-CN/ and zh-TW/.
+translations: $(STAMP)
+	$(PY) -m tools.translations update
 
 # ruff (pyproject.toml [tool.ruff]): the library, tools, tests and the notebooks' code cells.
 lint: $(STAMP)
