@@ -4,10 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Small matrices run fastest on one BLAS thread (see docs/PERFORMANCE.md); course_utils sets this too.
-export OPENBLAS_NUM_THREADS ?= 1
-export MKL_NUM_THREADS ?= 1
-export OMP_NUM_THREADS ?= 1
+# BLAS threads: `import course_utils` limits BLAS to one thread (the one setting; docs/PERFORMANCE.md).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: lab test lint translations check test-course test-determinism test-browser test-book book book-deps browser-deps grade-deps \

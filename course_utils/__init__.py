@@ -5,10 +5,15 @@ One concept per module, each importable on its own::
     from course_utils import optim, schedules, surfaces, derivatives, nn, data, train, plots, check
     from course_utils import lab, critical, many_runs, playground
 
-Importing the package limits BLAS to one thread: the course's matrices are small, and on a
-2-core machine one OpenBLAS thread ran a small float64 MLP about 4x faster than the default
-threading (docs/PERFORMANCE.md). Set ``COURSE_BLAS_THREADS`` to change it, or use
-:func:`blas_threads` as a context manager for one large computation.
+**Importing the package limits BLAS (numpy's matrix library) to one thread for the rest of the
+process** — in a notebook, for the rest of the kernel's life. This is the course's one thread
+setting: the course's matrices are small, and with two processes on two cores OpenBLAS's
+default threading ran a small float64 MLP step 13x slower than one thread (docs/PERFORMANCE.md).
+Set the environment variable ``COURSE_BLAS_THREADS`` before importing to choose another number,
+or use :func:`blas_threads` as a context manager for one large computation::
+
+    with course_utils.blas_threads(2):
+        big = A @ B
 """
 from __future__ import annotations
 

@@ -132,35 +132,23 @@ def _evaluate(net, X, y):
     return loss, accuracy
 
 
-def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batch_size=32,
-        shuffle=True, seed=0, drop_last=False, X_val=None, y_val=None, eval_every=None,
-        eval_train=True, patience=None, clip_norm=None, grad_transform=None, progress=True,
-        callback=None) -> History:
-    """Train ``net`` with ``optimizer`` on ``(X, y)`` in mini-batches; returns a :class:`History`.
+@dataclass
+class _Plan:
+    """The checked arguments of :func:`fit` and the number of steps they allow."""
 
-    Stops at whichever comes first: ``epochs`` passes over the data, ``steps`` optimizer
-    steps, ``max_samples`` samples touched (a compute budget in gradient evaluations: the last
-    batch is cut so the budget is never exceeded; evaluations are free), ``patience``
-    evaluations without a new lowest validation loss (early stopping), or the first
-    non-finite loss (a :class:`DivergenceWarning` names the step and learning rate).
+    batch_size: int
+    epochs: int | None
+    steps: int | None
+    max_samples: int | None
+    eval_every: int
+    patience: int | None
+    clip_norm: float | None
+    total: int
 
-    Parameters
-    ----------
-    net : course_utils.nn.MLP (anything with ``params``, ``loss_and_grad(X, y, training=, out=)``, ``loss(X, y, penalty=)``,
-        ``loss``, ``accuracy``, ``is_classifier``, ``training``/``eval()``). Steps run in
-        training mode (dropout on, batch statistics), evaluations in evaluation mode; the
-        network's own mode (``net.training``) is left as it was.
-    optimizer : has ``step(params, grads)`` (updates in place), ideally ``current_lr()``.
-    batch_size : samples per step; ``shuffle``: True (a fresh order every epoch), ``"once"``
-        (one random order, repeated), False (the order given, e.g. sorted by label).
-    X_val, y_val : validation data, evaluated every ``eval_every`` steps (default: every epoch).
-    eval_train : also evaluate the loss and accuracy on the whole training set.
-    clip_norm : rescale the gradient to norm ``clip_norm`` when it is longer (C07.9).
-    grad_transform : ``g = grad_transform(g, step)`` before the update (e.g. gradient noise).
-    progress : show a tqdm progress bar.
-    callback : ``callback(step, net, loss)`` after every step; return True to stop.
-    """
-    X, y = _data._check_xy(X, y)
+
+def _plan(X, y, optimizer, *, epochs, steps, max_samples, batch_size, drop_last, X_val, y_val, eval_every,
+          patience, clip_norm, grad_transform, callback) -> _Plan:
+    """Check every argument of :func:`fit` (each error names the argument); returns the plan."""
     if not callable(getattr(optimizer, "step", None)):
         raise ValueError(f"optimizer must have a step(params, grads) method, got {type(optimizer).__name__}")
     for name, values in (("X", X), ("y", y), ("X_val", X_val), ("y_val", y_val)):
@@ -182,9 +170,7 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
     if steps_per_epoch == 0:
         raise ValueError(f"batch_size must be <= the number of samples ({len(y)}) with "
                          f"drop_last=True, got {batch_size}")
-    if eval_every is None:
-        eval_every = steps_per_epoch
-    eval_every = number("eval_every", eval_every, low=1, integer=True)
+    eval_every = number("eval_every", steps_per_epoch if eval_every is None else eval_every, low=1, integer=True)
     if patience is not None:
         patience = number("patience", patience, low=1, integer=True)
         if X_val is None:
@@ -194,70 +180,125 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
     for name, hook in (("grad_transform", grad_transform), ("callback", callback)):
         if hook is not None and not callable(hook):
             raise ValueError(f"{name} must be a callable or None, got {type(hook).__name__}")
-
     per_epoch = len(y) - len(y) % batch_size if drop_last else len(y)   # samples per epoch
     limits = [steps, epochs and epochs * steps_per_epoch,
               max_samples and (max_samples // per_epoch) * steps_per_epoch
               + math.ceil((max_samples % per_epoch) / batch_size)]
-    total = min(n for n in limits if n is not None)
-    record = {name: [] for name in ("step", "epoch", "loss", "lr", "grad_norm", "samples")}
-    evals = {name: [] for name in ("eval_step", "train_loss", "train_accuracy", "val_loss", "val_accuracy")}
-    state = dict(best_loss=math.inf, best_params=None, best_step=None, since_best=0)
+    return _Plan(batch_size, epochs, steps, max_samples, eval_every, patience, clip_norm,
+                 total=min(n for n in limits if n is not None))
 
-    def evaluate(step_count):
-        train_loss, train_acc = _evaluate(net, X, y) if eval_train else (math.nan, math.nan)
+
+class _Recorder:
+    """The history of one :func:`fit`: every step's numbers, every evaluation, and the best
+    validation loss so far (for early stopping and ``best_params``)."""
+
+    STEP = ("step", "epoch", "loss", "lr", "grad_norm", "samples")
+    EVAL = ("eval_step", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
+
+    def __init__(self, net, X, y, X_val, y_val, eval_train: bool):
+        self.net, self.X, self.y, self.X_val, self.y_val, self.eval_train = net, X, y, X_val, y_val, eval_train
+        self.values = {name: [] for name in self.STEP + self.EVAL}
+        self.best_loss, self.best_params, self.best_step, self.since_best = math.inf, None, None, 0
+
+    def step(self, *values) -> None:
+        for name, value in zip(self.STEP, values):
+            self.values[name].append(value)
+
+    def evaluate(self, step: int) -> None:
+        """Evaluate on the training (if asked) and validation data; track the best validation loss."""
+        train_loss, train_acc = _evaluate(self.net, self.X, self.y) if self.eval_train else (math.nan, math.nan)
         try:
-            val_loss, val_acc = _evaluate(net, X_val, y_val)
+            val_loss, val_acc = _evaluate(self.net, self.X_val, self.y_val)
         except ValueError as error:
             raise ValueError(f"X_val, y_val (the validation data) do not fit the network: {error}") from error
-        for name, value in zip(evals, (step_count, train_loss, train_acc, val_loss, val_acc)):
-            evals[name].append(value)
-        if X_val is not None:
-            if val_loss < state["best_loss"]:
-                state.update(best_loss=val_loss, best_params=net.params.copy(),
-                             best_step=step_count, since_best=0)
+        for name, value in zip(self.EVAL, (step, train_loss, train_acc, val_loss, val_acc)):
+            self.values[name].append(value)
+        if self.X_val is not None:
+            if val_loss < self.best_loss:
+                self.best_loss, self.best_params, self.best_step = val_loss, self.net.params.copy(), step
+                self.since_best = 0
             else:
-                state["since_best"] += 1
+                self.since_best += 1
 
+    def last_evaluated(self) -> int | None:
+        return self.values["eval_step"][-1] if self.values["eval_step"] else None
+
+    def history(self, **extra) -> History:
+        as_int = {"step", "epoch", "samples", "eval_step"}
+        arrays = {name: np.asarray(v, dtype=np.int64 if name in as_int else float) for name, v in self.values.items()}
+        return History(**arrays, best_params=self.best_params, best_step=self.best_step, **extra)
+
+
+def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batch_size=32,
+        shuffle=True, seed=0, drop_last=False, X_val=None, y_val=None, eval_every=None,
+        eval_train=True, patience=None, clip_norm=None, grad_transform=None, progress=False,
+        callback=None, warn=True) -> History:
+    """Train ``net`` with ``optimizer`` on ``(X, y)`` in mini-batches; returns a :class:`History`.
+
+    Stops at whichever comes first: ``epochs`` passes over the data, ``steps`` optimizer
+    steps, ``max_samples`` samples touched (a compute budget in gradient evaluations: the last
+    batch is cut so the budget is never exceeded; evaluations are free), ``patience``
+    evaluations without a new lowest validation loss (early stopping), or the first
+    non-finite loss (a :class:`DivergenceWarning` names the step and learning rate; the history
+    says it too, ``history.diverged_at`` and ``history.message``).
+
+    Parameters
+    ----------
+    net : course_utils.nn.MLP (anything with ``params``, ``loss_and_grad(X, y, training=, out=)``,
+        ``loss(X, y, penalty=)``, ``accuracy``, ``is_classifier``, ``training``/``eval()``). Steps run in
+        training mode (dropout on, batch statistics), evaluations in evaluation mode; the
+        network's own mode (``net.training``) is left as it was.
+    optimizer : has ``step(params, grads)`` (updates in place), ideally ``current_lr()``.
+    batch_size : samples per step; ``shuffle``: True (a fresh order every epoch), ``"once"``
+        (one random order, repeated), False (the order given, e.g. sorted by label).
+    X_val, y_val : validation data, evaluated every ``eval_every`` steps (default: every epoch).
+    eval_train : also evaluate the loss and accuracy on the whole training set.
+    clip_norm : rescale the gradient to norm ``clip_norm`` when it is longer (C07.9).
+    grad_transform : ``g = grad_transform(g, step)`` before the update (e.g. gradient noise).
+    progress : show a tqdm progress bar (off by default: the notebooks' runs take a second).
+    callback : ``callback(step, net, loss)`` after every step; return True to stop.
+    warn : warn (DivergenceWarning) when training diverges; ``warn=False`` for a divergence the
+        caller expects (a learning-rate sweep), which ``history.diverged_at`` still reports.
+    """
+    X, y = _data._check_xy(X, y)
+    plan = _plan(X, y, optimizer, epochs=epochs, steps=steps, max_samples=max_samples, batch_size=batch_size,
+                 drop_last=drop_last, X_val=X_val, y_val=y_val, eval_every=eval_every, patience=patience,
+                 clip_norm=clip_norm, grad_transform=grad_transform, callback=callback)
+    record = _Recorder(net, X, y, X_val, y_val, eval_train)
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=total, desc="training", unit="step", leave=False)
+        bar = tqdm(total=plan.total, desc="training", unit="step", leave=False)
 
     grad = np.empty_like(net.params)
     started = time.perf_counter()
-    samples = 0
-    t = 0
-    diverged_at = None
-    stopped_by = ""
-    message = ""
-    evaluate(0)
-    stream = _data.epochs(X, y, batch_size, n_epochs=epochs, shuffle=shuffle, seed=seed,
+    samples, t, diverged_at, stopped_by, message = 0, 0, None, "", ""
+    record.evaluate(0)
+    stream = _data.epochs(X, y, plan.batch_size, n_epochs=plan.epochs, shuffle=shuffle, seed=seed,
                           drop_last=drop_last)
     with np.errstate(over="ignore", invalid="ignore"), _closing(bar):
         for epoch, X_batch, y_batch in stream:
-            if t >= total:
-                stopped_by = "steps" if t == steps else "max_samples"
+            if t >= plan.total:
+                stopped_by = "steps" if t == plan.steps else "max_samples"
                 break
-            if max_samples is not None and len(y_batch) > max_samples - samples:
-                X_batch, y_batch = X_batch[:max_samples - samples], y_batch[:max_samples - samples]
+            if plan.max_samples is not None and len(y_batch) > plan.max_samples - samples:
+                X_batch, y_batch = X_batch[:plan.max_samples - samples], y_batch[:plan.max_samples - samples]
             loss, _ = net.loss_and_grad(X_batch, y_batch, training=True, out=grad)
             lr = _current_lr(optimizer)
             samples += len(y_batch)
             norm = _norm(grad)
-            for name, value in zip(record, (t, epoch, loss, lr, norm, samples)):
-                record[name].append(value)
+            record.step(t, epoch, loss, lr, norm, samples)
             if not (math.isfinite(loss) and math.isfinite(norm)):
-                diverged_at = t
-                stopped_by = "diverged"
+                diverged_at, stopped_by = t, "diverged"
                 what = f"loss became {loss}" if not math.isfinite(loss) else "the gradient became non-finite"
                 message = (f"training diverged: {what} at step {t} (epoch {epoch}, lr={lr:.4g}); "
                            f"stopped. Try a smaller learning rate.")
-                warnings.warn(message, DivergenceWarning, stacklevel=2)
+                if warn:
+                    warnings.warn(message, DivergenceWarning, stacklevel=2)
                 break
             g = grad
-            if clip_norm is not None and norm > clip_norm:
-                g *= clip_norm / (norm + 1e-6)  # as torch.nn.utils.clip_grad_norm_
+            if plan.clip_norm is not None and norm > plan.clip_norm:
+                g *= plan.clip_norm / (norm + 1e-6)  # as torch.nn.utils.clip_grad_norm_
             if grad_transform is not None:
                 g = np.asarray(grad_transform(g, t))
                 if g.shape != net.params.shape:
@@ -270,36 +311,30 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
                 if t % 20 == 0 or t == 1:
                     bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
             stop = callback is not None and callback(t - 1, net, loss)
-            if t % eval_every == 0:
-                evaluate(t)
-                if patience is not None and state["since_best"] >= patience:
+            if t % plan.eval_every == 0:
+                record.evaluate(t)
+                if plan.patience is not None and record.since_best >= plan.patience:
                     stopped_by = "patience"
-                    message = (f"early stopping: no lower validation loss in {patience} evaluations; "
-                               f"best at step {state['best_step']}")
+                    message = (f"early stopping: no lower validation loss in {plan.patience} evaluations; "
+                               f"best at step {record.best_step}")
                     break
             if stop:
                 stopped_by = "callback"
                 break
-            if t >= total:
-                stopped_by = ("steps" if t == steps else
-                              "max_samples" if max_samples is not None and samples >= max_samples
+            if t >= plan.total:
+                stopped_by = ("steps" if t == plan.steps else
+                              "max_samples" if plan.max_samples is not None and samples >= plan.max_samples
                               else "epochs")
                 break
     stopped_by = stopped_by or "epochs"  # the epochs ran out (a safety net: `total` ends them first)
-    if diverged_at is None and (not evals["eval_step"] or evals["eval_step"][-1] != t):
-        evaluate(t)
+    if diverged_at is None and record.last_evaluated() != t:
+        record.evaluate(t)
     if not message:
         message = f"stopped by {stopped_by} after {t} steps ({samples} samples)"
-
-    as_int = {"step", "epoch", "samples", "eval_step"}
-    arrays = {name: np.asarray(values, dtype=np.int64 if name in as_int else float)
-              for name, values in {**record, **evals}.items()}
-    return History(**arrays, diverged_at=diverged_at, message=message, stopped_by=stopped_by,
-                   best_params=state["best_params"], best_step=state["best_step"],
-                   seconds=time.perf_counter() - started)
+    return record.history(diverged_at=diverged_at, message=message, stopped_by=stopped_by,
+                          seconds=time.perf_counter() - started)
 
 
-# --------------------------------------------------------------------------- divergence masking
 def mark_diverged(bad, dead, diverged_at, step):
     """Mark runs that went bad at ``step``: the one masking rule of :func:`descend` and
     :func:`course_utils.many_runs.fit_many`.
@@ -378,7 +413,7 @@ class Trajectory:
                 f"steps={self.steps}, runs={runs or 1}, dim={self.points.shape[-1]}, diverged={diverged})")
 
 
-def descend(surface, optimizer, start, steps, *, project=None) -> Trajectory:
+def descend(surface, optimizer, start, steps, *, project=None, warn=True) -> Trajectory:
     """Run ``optimizer`` for ``steps`` steps on ``surface`` from ``start`` (one run or many).
 
     ``start`` has shape ``(dim,)`` or ``(runs, dim)`` (any leading shape): all runs move
@@ -390,7 +425,8 @@ def descend(surface, optimizer, start, steps, *, project=None) -> Trajectory:
     A run whose point or loss becomes non-finite is frozen: its later gradients are zero, it
     is held at its last finite point, its recorded points and losses from then on are nan and
     ``diverged_at`` says where; the other runs go on. A :class:`DivergenceWarning` reports the
-    first divergence.
+    first divergence (``warn=False`` for divergences the caller expects, e.g. a learning-rate
+    sweep; ``diverged_at`` and the trajectory's ``message`` still report them).
     """
     steps = number("steps", steps, low=0, integer=True)
     theta = np.array(start, dtype=np.float64)  # a copy: the caller's start is left alone
@@ -452,7 +488,8 @@ def descend(surface, optimizer, start, steps, *, project=None) -> Trajectory:
         count = int(dead.sum())
         message = (f"descend: {count} of {runs} run(s) diverged (point or loss became non-finite); "
                    f"the first at step {first}; those runs are frozen and their later points are nan")
-        warnings.warn(message, DivergenceWarning, stacklevel=2)
+        if warn:
+            warnings.warn(message, DivergenceWarning, stacklevel=2)
     if batch_shape == ():
         result_diverged = None if diverged_at < 0 else int(diverged_at)
     else:

@@ -259,3 +259,19 @@ def test_curve_1d_marks_a_diverged_run():
     assert f"GD [1] (diverged at step {at[1]})" in labels(ax)
     cross, = red_crosses(ax)
     assert cross.get_xdata()[0] == path.points[at[1] - 1, 1, 0]
+
+
+def test_an_expected_divergence_can_be_silenced():
+    """warn=False: no DivergenceWarning, but the history and the trajectory still say where."""
+    import warnings as _w
+
+    from course_utils import data, nn, optim, surfaces, train
+
+    d = data.digits_split(seed=0)
+    with _w.catch_warnings():
+        _w.simplefilter("error")  # any warning would fail the test
+        h = train.fit(nn.MLP([64, 16, 10], seed=0), optim.SGD(lr=1e6), d.X_train, d.y_train, steps=50, warn=False)
+        path = train.descend(surfaces.quadratic(100), optim.SGD(lr=1.0), surfaces.quadratic(100).start, 400,
+                             warn=False)
+    assert h.diverged_at is not None and "diverged" in h.message
+    assert path.diverged_at is not None and "diverged" in path.message
