@@ -170,3 +170,71 @@ def true(condition, message: str, passed: str = "check passed") -> None:
     if not bool(condition):
         raise AssertionError(message)
     print(f"✓ {passed}")
+
+
+#: set by the grader's checker: ``hook(names, on)`` forbids (on=True) or allows again the functions
+#: named ``module:qualname`` in the process where the student's code runs
+FORBID_HOOK = None
+
+
+def _target(function) -> tuple[object, str]:
+    """The function object whose code to replace (a class's update rule for a class) and its name."""
+    if isinstance(function, type):
+        rule = getattr(function, "_update", None) or getattr(function, "step", None)
+        if rule is None:
+            raise ValueError(f"forbid: {function.__name__} has no _update or step method to block")
+        return rule, f"{function.__module__}:{function.__qualname__}"
+    if not hasattr(function, "__code__"):
+        raise ValueError(f"forbid takes course_utils functions or optimizer classes, got {function!r}")
+    return function, f"{function.__module__}:{function.__qualname__}"
+
+
+def _blocked_code(name: str):
+    """A code object, without closure variables, that raises ForbiddenCall naming ``name``."""
+    message = (f"this exercise asks you to write it yourself: your code called {name.replace(':', '.')} "
+               "from course_utils")
+    namespace = {}
+    exec(f"def blocked(*args, **kwargs):\n    raise AssertionError({message!r})", namespace)  # noqa: S102
+    return namespace["blocked"].__code__
+
+
+def block(names, on: bool) -> None:
+    """Forbid (``on``) or allow the functions ``module:qualname`` in this process (their code is swapped)."""
+    import importlib
+
+    for name in names:
+        module, qualname = name.split(":")
+        obj = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        target, _ = _target(obj)
+        if on:
+            if not hasattr(target, "__course_code__"):
+                target.__course_code__ = target.__code__
+                target.__code__ = _blocked_code(name).replace(co_freevars=target.__code__.co_freevars) \
+                    if target.__code__.co_freevars else _blocked_code(name)
+        elif hasattr(target, "__course_code__"):
+            target.__code__ = target.__course_code__
+            del target.__course_code__
+
+
+class forbid:  # noqa: N801 - used as `with check.forbid(...)`, like a function
+    """While the block runs, calling any of ``functions`` raises an AssertionError that says why.
+
+    An "implement it" exercise compares the student's function with the library's; inside
+    ``with check.forbid(schedules.cosine_restarts): mine = my_cosine_restarts(...)`` a solution
+    that only calls the library fails with a message that says so. Compute the reference outside
+    the block. A class (an optimizer) is blocked by its update rule. In the grader, the functions
+    are blocked in the sandbox where the student's code runs (:data:`FORBID_HOOK`).
+    """
+
+    def __init__(self, *functions):
+        self.names = [_target(f)[1] for f in functions]
+
+    def __enter__(self):
+        (FORBID_HOOK or block)(self.names, True)
+        return self
+
+    def __exit__(self, *exc):
+        (FORBID_HOOK or block)(self.names, False)
+        return False

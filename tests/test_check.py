@@ -90,3 +90,22 @@ def test_a_failing_claim_still_reports_its_control():
 def test_claim_needs_a_control_or_a_reproduced_number(kwargs, match):
     with pytest.raises(ValueError, match=match):
         check.claim("C99.9", 0.2, "<", 0.5, **kwargs)
+
+
+def test_forbid_blocks_library_functions_inside_the_block_only():
+    from course_utils import optim, schedules
+
+    def lazy(t):
+        return schedules.cosine(0.1, 10)(t)
+
+    reference = schedules.cosine(0.1, 10)(np.arange(4))
+    with pytest.raises(AssertionError, match="write it yourself: your code called course_utils.schedules.cosine"):
+        with check.forbid(schedules.cosine):
+            lazy(np.arange(4))
+    np.testing.assert_array_equal(lazy(np.arange(4)), reference)  # allowed again after the block
+    with pytest.raises(AssertionError, match="optim.adam.Adam"):
+        with check.forbid(optim.Adam):
+            optim.Adam(lr=0.1).step(np.ones(2), np.ones(2))
+    assert optim.Adam(lr=0.1).step(np.ones(2), np.ones(2))[0] == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="forbid takes course_utils functions"):
+        check.forbid(42)

@@ -137,6 +137,10 @@ def run_checks(job: dict, plan: list[tuple[str, object]], only: set | None = Non
     own = set(namespace) | set(dir(builtins))
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         worker = Worker(Path(tmp), job.get("hidden", []), float(job["timeout"]))
+        import course_utils.check
+
+        # `with check.forbid(...)` in a check blocks the functions where the student's code runs
+        course_utils.check.FORBID_HOOK = lambda names, on: worker.ask({"op": "forbid", "names": names, "on": on})
         try:
             problems = []  # what went wrong in the submission's cells since the last check
             for kind, item in plan:

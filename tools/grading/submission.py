@@ -117,8 +117,12 @@ def check_ids(course_path: Path, stem: str) -> list[str]:
 
 def build_job(course_path: Path, stem: str, submission: dict, timeout: float) -> tuple[dict, list[str]]:
     """The checker's job for one submission, and the flags the TA should see."""
-    handout, _ = student_notebook(json.loads(course_path.read_text(encoding="utf-8")), stem)
     course = json.loads(course_path.read_text(encoding="utf-8"))
+    handout, _ = student_notebook(course, stem)
+    # the checks as the course has them, hidden tests included (the hand-out may leave those out)
+    full_checks = {c["metadata"]["nbgrader"]["grade_id"]: _source(c)
+                   for c in _cells(student_notebook(course, stem, keep_solutions=True)[0])
+                   if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.get("cell_type") == "code"}
     course_code = [c for c in _cells(course) if c["cell_type"] == "code"]
     handout_code = [c for c in _cells(handout) if c["cell_type"] == "code"]
     checks, solution_ids = [], []  # in course order: (grade_id, source), solution ids before each check
@@ -128,10 +132,11 @@ def build_job(course_path: Path, stem: str, submission: dict, timeout: float) ->
         if meta.get("solution"):
             pending.append(meta["grade_id"])
         elif meta.get("grade"):
-            checks.append({"grade_id": meta["grade_id"], "source": _source(cell)})
+            checks.append({"grade_id": meta["grade_id"], "source": full_checks.get(meta["grade_id"], _source(cell)),
+                           "visible": _source(cell)})
             solution_ids.append(pending)
             pending = []
-    check_sources = {c["source"].strip(): c["grade_id"] for c in checks}
+    check_sources = {c["visible"].strip(): c["grade_id"] for c in checks}
     sub_code = [c for c in _cells(submission) if c.get("cell_type") == "code"]
     flags = []
 
@@ -161,7 +166,7 @@ def build_job(course_path: Path, stem: str, submission: dict, timeout: float) ->
             gid = next((g for g in order[max(placed, default=-1) + 1:] if g not in position), None)
         if gid and gid not in position:
             position[gid] = i
-            if _source(cell).strip() != next(c["source"] for c in checks if c["grade_id"] == gid).strip():
+            if _source(cell).strip() != next(c["visible"] for c in checks if c["grade_id"] == gid).strip():
                 flags.append(f"check {gid} edited (the course's own check was used)")
     for check, gids in zip(checks, solution_ids):
         if check["grade_id"] not in position:
