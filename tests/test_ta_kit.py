@@ -91,7 +91,7 @@ COURSE3 = """# %% [markdown]
 # # 98 · Tiny with the library — 小
 # %%
 import numpy as np
-from course_utils import check, lab
+from course_utils import check, lab, schedules
 # %% [markdown]
 # Exercise 1: the square of 3.
 # %%
@@ -117,9 +117,22 @@ accuracy = 0.99
 ### END SOLUTION
 # %% tags=["autograde"]
 assert accuracy >= lab.TARGET, f"accuracy {accuracy} is below the target {lab.TARGET}"
+# %% [markdown]
+# Exercise 4: implement cosine decay from 0.1 over 10 steps yourself.
+# %%
+def my_cosine(t):
+    ### BEGIN SOLUTION
+    return 0.05 * (1 + np.cos(np.pi * np.asarray(t) / 10))
+    ### END SOLUTION
+# %% tags=["autograde"]
+_t = np.arange(10)
+with check.forbid(schedules.cosine):
+    _mine = my_cosine(_t)
+check.close(_mine, schedules.cosine(0.1, 10)(_t), "my_cosine")
 """
 WRONG = COURSE3.replace("square = 3 ** 2", "square = 0").replace("return 2 * x", "return 0 * x") \
-    .replace("accuracy = 0.99", "accuracy = 0.1")
+    .replace("accuracy = 0.99", "accuracy = 0.1") \
+    .replace("return 0.05 * (1 + np.cos(np.pi * np.asarray(t) / 10))", "return schedules.cosine(0.1, 10)(t)")
 
 #: hostile submissions: each tries to score without the work (every answer above is wrong)
 ATTACKS = {
@@ -146,6 +159,9 @@ ATTACKS = {
     "read_other_submissions": "import glob\n_found = glob.glob('/**/honest_98_tiny_lib.ipynb', recursive=True)\n"
                               "square = 9.0 if _found else 0",
     "network": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\nexcept OSError:\n    pass",
+    "unblock_library": "import course_utils.check as _c, sys\n_c.block = lambda *a, **k: None\n"
+                       "_c.FORBID_HOOK = lambda *a, **k: None\n_c._blocked_code = lambda name: (lambda: 0).__code__\n"
+                       "_w = sys.modules.get('tools.grading.worker')\nif _w: _w.importlib = None",
 }
 
 
@@ -170,9 +186,11 @@ def hostile(tmp_path_factory):
 
 def test_hostile_submissions_score_nothing(hostile):
     tmp, source, rows, summary, before = hostile
-    assert _score(summary, "honest_98_tiny_lib.ipynb") == (3, 3)
+    assert _score(summary, "honest_98_tiny_lib.ipynb") == (4, 4)
     scores = {name: _score(summary, f"{name}_98_tiny_lib.ipynb") for name in ATTACKS}
-    assert all(score == (0, 3) for score in scores.values()), f"an attack scored: {scores}"
+    assert all(score == (0, 4) for score in scores.values()), f"an attack scored: {scores}"
+    library = [r for r in rows if r["student_file"].startswith("exception_hook") and r["exercise"].endswith("_4")]
+    assert "write it yourself" in library[0]["error"], "calling the library in an implement-it exercise is named"
 
 
 def test_hostile_submissions_leave_the_course_intact(hostile):

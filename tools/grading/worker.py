@@ -16,6 +16,36 @@ import threading
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+def _blocker():
+    """The "forbid" request's handler, built before any student code runs: everything it uses is
+    bound here (default arguments and a closure), so the student's code cannot replace it by
+    rebinding module attributes (``course_utils.check.block``, ``importlib``...)."""
+    import importlib
+
+    from course_utils.check import _blocked_code, _target
+
+    originals = {}  # name -> (function, its own code): kept here, not on the function
+
+    def forbid(message, _import=importlib.import_module, _getattr=getattr, _target=_target,
+               _blocked=_blocked_code, _originals=originals, _str=str, _bool=bool):
+        on = _bool(message["on"])
+        for name in (_str(n) for n in message["names"]):
+            module, qualname = name.split(":")
+            obj = _import(module)
+            for part in qualname.split("."):
+                obj = _getattr(obj, part)
+            target = _target(obj)[0]
+            if on and name not in _originals:
+                _originals[name] = (target, target.__code__)
+                target.__code__ = _blocked(name)
+            elif not on and name in _originals:
+                function, code = _originals.pop(name)
+                function.__code__ = code
+        return None
+
+    return forbid
+
+
 def main(argv: list[str]) -> int:
     from tools.grading.wire import Channel, Peer  # noqa: PLC0415 - after the fds are known
 
@@ -50,12 +80,7 @@ def main(argv: list[str]) -> int:
             return {"missing": True}
         return {"missing": False, "value": namespace[name]}
 
-    def forbid(message):
-        """Block (or allow again) the course_utils functions an "implement it" check names."""
-        from course_utils.check import block
-
-        block([str(n) for n in message["names"]], bool(message["on"]))
-        return None
+    forbid = _blocker()
 
     peer = Peer(channel, allow_getattr=True, serve={"run": run, "get": get, "forbid": forbid})
     channel.send({"op": "ready", "pid": os.getpid()})
