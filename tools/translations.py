@@ -46,10 +46,10 @@ LANGUAGES = {"zh_CN": "zh-CN", "zh_TW": "zh-TW"}  # catalog name -> notebook fol
 HAND = "hand-edited"
 
 # tokens that must survive translation unchanged
-_PROTECTED = [
+_PROTECTED = [  # inline math and code spans may run over one line break
     (re.compile(r"\$\$.+?\$\$", re.S), "display math"),
-    (re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?\$"), "math"),
-    (re.compile(r"`[^`\n]+`"), "code"),
+    (re.compile(r"(?<![\\$])\$(?!\$)[^$\n]+?(?:\n[^$\n]+?)?\$"), "math"),
+    (re.compile(r"`[^`\n]+(?:\n[^`\n]+)?`"), "code"),
     (re.compile(r"\]\(([^)\s]+)\)"), "link target"),
     (re.compile(r"\*\*C\d\d\.\d+\*\*"), "claim id"),
 ]
@@ -92,13 +92,15 @@ def protected(text: str) -> list[str]:
     return found
 
 
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
 def problems(msgid: str, msgstr: str) -> list[str]:
-    """What a translation lost of the English: each protected token missing from it."""
-    missing = []
-    for token in protected(msgid):
-        if token not in msgstr:
-            missing.append(token)
-    return missing
+    """What a translation lost of the English: each protected token missing from it (a token may be
+    re-wrapped: white space is compared as one space)."""
+    have = _squeeze(msgstr)
+    return [token for token in protected(msgid) if _squeeze(token) not in have]
 
 
 # ----------------------------------------------------------------------------- catalogs
@@ -384,7 +386,9 @@ def _strip_allowed(text: str) -> str:
     for rx, _ in _PROTECTED:
         text = rx.sub("", text)
     text = re.sub(r"```.*?```", "", text, flags=re.S)
-    text = re.sub(r"\([^()]*\)|（[^（）]*）|\*[^*]+\*|\"[^\"]*\"|“[^”]*”|«[^»]*»", "", text)
+    text = re.sub(r"\*\*[^*]+\*\*|__[^_]+__", "", text)  # bold first, so italics pair up correctly
+    text = re.sub(r"\([^()]*\)|（[^（）]*）|\*[^*\n]+\*|\"[^\"]*\"|“[^”]*”|「[^」]*」|『[^』]*』|《[^》]*》|«[^»]*»", "",
+                  text)
     return text
 
 
