@@ -10,9 +10,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 from tools.nbexec import execute
 from tools.student import BEGIN, student_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
              if BEGIN in p.read_text(encoding="utf-8")]

@@ -180,7 +180,7 @@ def update_source_catalog(stem: str, found: list[tuple[str, str]]) -> polib.POFi
     fresh.metadata = po.metadata or fresh.metadata
     for entry in entries:
         fresh.append(entry)
-    for msgid, entry in gone.items():  # kept so that a later edit can find its old translation
+    for entry in gone.values():  # kept so that a later edit can find its old translation
         entry.obsolete = True
         fresh.append(entry)
     return fresh
@@ -314,7 +314,7 @@ def update(only: list[str] | None = None) -> None:
             text = notebook_text(translate_notebook(path, po))
             if not out.exists() or out.read_text(encoding="utf-8") != text:
                 out.write_text(text, encoding="utf-8")
-    for lang, folder in LANGUAGES.items():
+    for folder in LANGUAGES.values():
         names = {p.name for p in editions()}
         for stale in (NOTEBOOKS / folder).glob("*.ipynb") if not only else []:
             if stale.name not in names:
@@ -330,7 +330,7 @@ def check(only: list[str] | None = None) -> list[str]:
     for path in listed:
         if not path.exists():
             errors.append(f"locales/editions.txt names {path.name}, which is not in notebooks/")
-    for lang, folder in LANGUAGES.items() if not only else []:
+    for folder in LANGUAGES.values() if not only else []:
         for extra in sorted((NOTEBOOKS / folder).glob("*.ipynb")):
             if NOTEBOOKS / extra.name not in listed:
                 errors.append(f"{extra.relative_to(ROOT)} has no line in locales/editions.txt: run `make translations`")

@@ -13,8 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 from tools.nbexec import execute
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FIRST = ROOT / "build" / "claims-first.jsonl"
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
