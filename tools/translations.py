@@ -234,11 +234,12 @@ def update_taiwan_catalog(stem: str, source: polib.POFile) -> polib.POFile:
             continue
         mine = old.get(entry.msgid)
         new = polib.POEntry(msgid=entry.msgid, occurrences=entry.occurrences)
-        if mine is not None and HAND in (mine.tcomment or ""):
-            new.msgstr, new.tcomment = mine.msgstr, mine.tcomment
+        converted = to_taiwan(entry.msgstr) if entry.msgstr else ""
+        if mine is not None and HAND in (mine.tcomment or "") and mine.msgstr != converted:
+            new.msgstr, new.tcomment = mine.msgstr, mine.tcomment   # a hand edit the conversion does not give
             new.flags = list(mine.flags)
-        else:
-            new.msgstr = to_taiwan(entry.msgstr) if entry.msgstr else ""
+        else:  # (a "hand edit" equal to the conversion is dropped: it would freeze later zh_CN fixes)
+            new.msgstr = converted
             new.flags = list(entry.flags)
             new.previous_msgid = entry.previous_msgid
         po.append(new)
