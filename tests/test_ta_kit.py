@@ -1,6 +1,7 @@
 """The teaching-assistant kit: the student build stubs every solution; grading never crashes."""
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,91 @@ def test_student_build_copies_the_library(tmp_path):
     for name, n in report:
         nb = json.loads((tmp_path / "student" / "notebooks" / name).read_text(encoding="utf-8"))
         lines = [ln.strip() for c in nb["cells"] for ln in "".join(c["source"]).splitlines()]
-        assert "### BEGIN SOLUTION" not in lines and lines.count("raise NotImplementedError()") >= n
+        stubs = lines.count("raise NotImplementedError()") + lines.count("YOUR ANSWER HERE")
+        assert "### BEGIN SOLUTION" not in lines and stubs >= n
+
+
+PROSE_AND_HIDDEN = """# %% [markdown]
+# # 97 · Markers — 标记
+# %% [markdown]
+# Write your answer between `### BEGIN SOLUTION` and `### END SOLUTION`.
+# %% [markdown] tags=["ta-only"]
+# For teaching assistants: a secret note.
+# %%
+import math
+# %%
+### BEGIN SOLUTION
+root = math.sqrt(2)
+### END SOLUTION
+# %% tags=["autograde"]
+assert root > 1, "root should be above 1"
+### BEGIN HIDDEN TESTS
+assert abs(root - 1.41421356) < 1e-6, "root should be the square root of 2"
+### END HIDDEN TESTS
+# %% [markdown]
+# Why? (graded by hand)
+# %% [markdown]
+# ### BEGIN SOLUTION
+# Because 2 is not a square.
+# ### END SOLUTION
+"""
+
+
+def test_markers_must_stand_alone_and_written_answers_are_graded_by_hand():
+    nb = script_to_notebook(PROSE_AND_HIDDEN)
+    out, n = student.student_notebook(nb, "97_markers")
+    meta = [(c["cell_type"], c["metadata"].get("nbgrader")) for c in out["cells"]]
+    assert n == 2 and meta[1] == ("markdown", None), "a prose mention of the markers is not a solution"
+    graded = [m for _, m in meta if m]
+    assert [m["grade_id"] for m in graded] == ["97_markers_solution_1", "97_markers_check_1", "97_markers_manual_1"]
+    check, manual = graded[1], graded[2]
+    assert (check["grade"], check["locked"], check["points"], check["solution"]) == (True, True, 1, False)
+    assert (manual["grade"], manual["solution"], manual["points"], manual["locked"]) == (True, True, 2, False)
+    text = json.dumps(out)
+    assert "secret note" not in text, "ta-only cells are left out"
+    assert "1.41421356" not in text and "HIDDEN" not in text and "root > 1" in text, "hidden tests left out"
+    assert "Because 2" not in text and "YOUR ANSWER HERE" in text
+
+
+def test_nbgrader_source_keeps_hidden_tests_and_hides_prose_markers_from_nbgrader():
+    out, n = student.student_notebook(script_to_notebook(PROSE_AND_HIDDEN), "97_markers", keep_solutions=True)
+    sources = ["".join(c["source"]) for c in out["cells"]]
+    assert "1.41421356" in sources[4] and "### BEGIN HIDDEN TESTS" in sources[4].splitlines()
+    assert "Because 2" in sources[6] and "secret note" not in json.dumps(out)
+    # nbgrader 0.9 takes any line *containing* BEGIN SOLUTION for a marker: the prose one is disguised
+    assert "BEGIN SOLUTION" not in sources[1] and "BEGIN\u00a0SOLUTION" in sources[1]
+    assert student.hide_marker_mentions("  ### END SOLUTION") == "  ### END SOLUTION"
+    visible, hidden = student.strip_hidden_tests("a\n### BEGIN HIDDEN TESTS\nb\n### END HIDDEN TESTS\nc")
+    assert (visible, hidden) == ("a\nc", 1)
+    graders, _ = student.student_notebook(script_to_notebook(PROSE_AND_HIDDEN), "97_markers", keep_hidden_tests=True)
+    assert "1.41421356" in json.dumps(graders) and "Because 2" not in json.dumps(graders), "the grader's checks"
+
+
+def test_handout_is_a_students_course(tmp_path):
+    student.build(tmp_path / "student")
+    out = tmp_path / "student"
+    for name in ("GLOSSARY.md", "postBuild", "tools/__init__.py", "tools/playground.py", "requirements.txt",
+                 "runtime.txt", "pyproject.toml", "notebooks/playground.ipynb"):
+        assert (out / name).exists(), name
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert readme != (ROOT / "README.md").read_text(encoding="utf-8")
+    for needed in ("make lab", "make playground", "make check", "How to submit", "alice/03_batch_and_momentum.ipynb",
+                   "alice_03_batch_and_momentum.ipynb", "120 seconds", "network", "08_lab_optimizer_tuning.ipynb"):
+        assert needed in readme, needed
+    assert "{{" not in readme and "For teaching assistants" not in readme
+    makefile = (out / "Makefile").read_text(encoding="utf-8")
+    assert all(f"\n{t}:" in makefile for t in ("lab", "playground", "check")) and "nbval" in makefile
+    lab = (out / "notebooks" / "08_lab_optimizer_tuning.ipynb").read_text(encoding="utf-8")
+    assert "For teaching assistants" not in lab and "ta-only" not in lab
+
+
+def test_nbgrader_source_leaves_out_the_playground_and_carries_course_utils(tmp_path):
+    student.build(tmp_path / "nbg", nbgrader_source=True)
+    assignments = sorted(p.name for p in (tmp_path / "nbg" / "source").iterdir())
+    assert "playground" not in assignments and "08_lab_optimizer_tuning" in assignments
+    for name in assignments:
+        assert (tmp_path / "nbg" / "source" / name / "course_utils" / "optim" / "adam.py").exists()
+    assert "Execute.timeout = 120" in (tmp_path / "nbg" / "nbgrader_config.py").read_text(encoding="utf-8")
 
 
 COURSE3 = """# %% [markdown]
@@ -344,6 +429,11 @@ def course_graded(tmp_path_factory):
         (tmp / "subs" / "solved" / path.name).write_text(json.dumps(nb), encoding="utf-8")
         (tmp / "subs" / "handout" / path.name).write_text(json.dumps(student.student_notebook(nb, stem)[0]),
                                                          encoding="utf-8")
+    # a Chinese edition, solved: graded as its chapter (same file name, same code and checks)
+    zh = sorted((grade.ROOT / "notebooks" / "zh-CN").glob("*.ipynb"))
+    if zh:
+        (tmp / "subs" / "zhang").mkdir()
+        shutil.copy2(zh[0], tmp / "subs" / "zhang" / zh[0].name)
     # the lab, with its rules changed in the student's kernel and a configuration that misses the target
     lab = next(p for s, p in notebooks.items() if s.startswith("08"))
     text = lab.read_text(encoding="utf-8")
@@ -355,11 +445,11 @@ def course_graded(tmp_path_factory):
     (tmp / "subs" / "mallory").mkdir()
     (tmp / "subs" / "mallory" / lab.name).write_text(tampered, encoding="utf-8")
     rows, summary = grade.grade(tmp / "subs", tmp / "out", timeout=120, jobs=2)
-    return rows, notebooks, lab
+    return rows, notebooks, lab, tmp / "out"
 
 
 def test_the_course_grades_its_own_solutions_full_marks_and_its_handout_zero(course_graded):
-    rows, notebooks, _ = course_graded
+    rows, notebooks, _, out = course_graded
     solved = [r for r in rows if r["student"] == "solved"]
     handout = [r for r in rows if r["student"] == "handout"]
     assert {r["notebook"] for r in solved} == set(notebooks)
@@ -368,8 +458,22 @@ def test_the_course_grades_its_own_solutions_full_marks_and_its_handout_zero(cou
         [(r["exercise"], r["error"]) for r in handout if r["passed"] or not r["error"].startswith("not attempted")]
 
 
+def test_a_chinese_edition_is_graded_as_its_chapter(course_graded):
+    rows, notebooks, _, out = course_graded
+    zhang = [r for r in rows if r["student"] == "zhang"]
+    assert zhang, "no Chinese edition was graded"
+    assert all(r["passed"] == 1 for r in zhang), [(r["exercise"], r["error"]) for r in zhang if not r["passed"]]
+
+
+def test_written_answers_are_collected_for_the_ta(course_graded):
+    rows, notebooks, lab, out = course_graded
+    manual = (out / "manual" / f"{lab.stem}.md").read_text(encoding="utf-8")
+    assert "## solved" in manual and "RMSProp" in manual, "the solved lab's justification is collected"
+    assert "## handout" in manual and "YOUR ANSWER HERE" in manual
+
+
 def test_the_lab_is_scored_with_the_course_rules(course_graded):
-    rows, _, lab = course_graded
+    rows, _, lab, out = course_graded
     mallory = {r["exercise"]: r for r in rows if r["student"] == "mallory"}
     config_check = [r for r in mallory.values() if "below the target" in r["error"] or "mean validation" in r["error"]]
     assert config_check, f"the lab's target check passed for a tampered submission: {mallory}"

@@ -29,7 +29,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tools.grading import report, sandbox
-from tools.grading.submission import build_job, check_ids, course_notebooks, match_notebook, student_name
+from tools.grading.submission import (
+    build_job,
+    check_ids,
+    course_notebooks,
+    manual_answers,
+    match_notebook,
+    student_name,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = report.GRADES
@@ -60,7 +67,7 @@ def grade_file(path: Path, submissions: Path, notebooks: dict[str, Path], timeou
     stem, how = match_notebook(path, submissions, notebooks, nb)
     student = student_name(path, submissions, stem)
     info = {"student": student, "student_file": str(path.relative_to(submissions)), "notebook": stem or "",
-            "mtime": path.stat().st_mtime, "checks": {}, "printed": "", "flags": "", "points": 0}
+            "mtime": path.stat().st_mtime, "checks": {}, "printed": "", "flags": "", "points": 0, "manual": {}}
     row = {k: info[k] for k in ("student", "student_file", "notebook")} | {"exercise": "", "passed": 0, "error": "",
                                                                           "flags": ""}
     if stem is None:
@@ -69,6 +76,7 @@ def grade_file(path: Path, submissions: Path, notebooks: dict[str, Path], timeou
     if problem:
         return {**info, "rows": [{**row, "exercise": gid, "error": problem} for gid in course_checks]}
     job, flags = build_job(notebooks[stem], stem, nb, timeout)
+    info["manual"] = manual_answers(notebooks[stem], stem, nb)
     job["full_only"] = job["full_only"] or full
     result = run_checker(job, hidden, limit=600 + 4 * timeout * max(1, len(course_checks)))
     checks = result.get("results", {})

@@ -10,6 +10,9 @@
 * ``unmatched.csv``: files matched to no chapter (or to an ambiguous one), and why.
 * ``feedback/<student>/<chapter>.md``: for the student, each exercise passed or not with the
   check's message and what it printed, and the end of what the student's own cells printed.
+* ``manual/<chapter>.md``: every student's written answers (the cells graded by hand, e.g. the
+  lab's justification), one after another, for a TA to read and score; their points are not in
+  the automatic totals.
 
 A roster (``--roster class.csv``) is a CSV with a ``student`` column (the name the grader derives
 from the folder or file name) and optionally ``name``, ``email``, ``id`` and ``section``.
@@ -126,6 +129,18 @@ def write(out: Path, files: list[dict], maxima: dict[str, int], roster: list[dic
                 for s, w in zip(students, wide)])
     _write_csv(out / "moodle.csv", ["email", "username", *chapters],
                [[info.get(s, {}).get("email", ""), s, *w[1:1 + len(chapters)]] for s, w in zip(students, wide)])
+    manual = {}
+    for f in files:
+        if f["status"] == "graded":
+            for gid, text in f.get("manual", {}).items():
+                manual.setdefault(f["notebook"], []).append((f["student"], f["student_file"], gid, text))
+    if manual:
+        (out / "manual").mkdir(exist_ok=True)
+        for chapter, answers in manual.items():
+            lines = [f"# {chapter}: answers graded by hand", ""]
+            for student, file, gid, text in sorted(answers):
+                lines += [f"## {student} — {gid}", "", f"`{file}`", "", text.strip() or "(empty)", ""]
+            (out / "manual" / f"{chapter}.md").write_text("\n".join(lines), encoding="utf-8")
     _write_csv(out / "unmatched.csv", ["student_file", "why"],
                [[f["student_file"], f["rows"][0]["error"]] for f in files if not f["notebook"]])
     return summary

@@ -112,7 +112,42 @@ def check_ids(course_path: Path, stem: str) -> list[str]:
     """The grade ids of the course notebook's checks, in order."""
     handout, _ = student_notebook(json.loads(course_path.read_text(encoding="utf-8")), stem)
     return [c["metadata"]["nbgrader"]["grade_id"] for c in _cells(handout)
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.get("cell_type") == "code"]
+
+
+def manual_answers(course_path: Path, stem: str, submission: dict) -> dict[str, str]:
+    """The written answers (markdown cells graded by hand) of a submission: {grade_id: text}.
+
+    Found by the nbgrader ids in the submission, else by position among its markdown cells (as in
+    the hand-out, or as in the course notebook for a copy of it)."""
+    course = json.loads(course_path.read_text(encoding="utf-8"))
+    handout, _ = student_notebook(course, stem)
+
+    def markdown(nb):
+        return [c for c in _cells(nb) if c.get("cell_type") == "markdown"]
+
+    ids = [c["metadata"]["nbgrader"]["grade_id"] for c in markdown(handout)
+           if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    if not ids:
+        return {}
+    positions = {  # markdown cell count of a layout -> where its answer cells stand
+        len(markdown(handout)): [i for i, c in enumerate(markdown(handout))
+                                 if c.get("metadata", {}).get("nbgrader", {}).get("grade")],
+        len(markdown(course)): [i for i, c in enumerate(markdown(course))
+                                if any(line.strip() == "### BEGIN SOLUTION" for line in _source(c).splitlines())],
+    }
+    mine = markdown(submission)
+    by_id = {str(c.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")): _source(c) for c in mine}
+    where = positions.get(len(mine))
+    answers = {}
+    for k, gid in enumerate(ids):
+        if gid in by_id:
+            answers[gid] = by_id[gid]
+        elif where is not None and k < len(where):
+            answers[gid] = _source(mine[where[k]])
+        else:
+            answers[gid] = "(not found: the answer cell was removed or moved)"
+    return answers
 
 
 def build_job(course_path: Path, stem: str, submission: dict, timeout: float) -> tuple[dict, list[str]]:
@@ -134,7 +169,8 @@ def build_job(course_path: Path, stem: str, submission: dict, timeout: float) ->
         elif meta.get("grade"):
             checks.append({"grade_id": meta["grade_id"], "source": full_checks.get(meta["grade_id"], _source(cell)),
                            "visible": _source(cell)})
-            solution_ids.append(pending)
+            # a check right after another belongs to the same exercise (e.g. the lab's three tiers)
+            solution_ids.append(pending or (solution_ids[-1] if solution_ids else []))
             pending = []
     check_sources = {c["visible"].strip(): c["grade_id"] for c in checks}
     sub_code = [c for c in _cells(submission) if c.get("cell_type") == "code"]
@@ -173,12 +209,13 @@ def build_job(course_path: Path, stem: str, submission: dict, timeout: float) ->
             flags.append(f"check {check['grade_id']} deleted or moved (the course's own check was used)")
             at = [i for i, c in enumerate(sub_code) if gid_of(c) in gids]
             position[check["grade_id"]] = at[-1] + 1 if at else len(sub_code)
-    parts, start = [], 0
+    parts, start, ran = [], 0, set()
     for check, gids in sorted(zip(checks, solution_ids), key=lambda pair: position[pair[0]["grade_id"]]):
         stop = position[check["grade_id"]]
         parts.append({"check": check, "cells": [_source(c) for c, chk in zip(sub_code[start:stop], is_check[start:stop])
                                                 if not chk],
-                      "solutions": [solutions[g] for g in gids if g in solutions]})
+                      "solutions": [solutions[g] for g in gids if g in solutions and g not in ran]})
+        ran.update(gids)
         start = max(start, stop)
     not_attempted = {c["grade_id"]: any(STUB in solutions.get(g, "") and "YOUR CODE HERE" in solutions.get(g, "")
                                         for g in gids) for c, gids in zip(checks, solution_ids)}
