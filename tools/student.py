@@ -60,6 +60,7 @@ COPIED = [
     "postBuild",
     "tools/__init__.py",
     "tools/playground.py",
+    "tools/voila",  # the playground app's Voilà template
 ]
 IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc", ".ipynb_checkpoints")
 #: nbgrader finds its markers as *substrings* of a line; a mention in prose is made invisible to it
