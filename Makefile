@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: lab test lint translations check test-course test-determinism test-browser test-book book book-deps browser-deps grade-deps \
-	venv clean student grade nbgrader-source playground bench
+	venv clean student grade nbgrader-source nbgrader-deps test-nbgrader playground bench
 
 venv: $(STAMP)
 
@@ -29,7 +29,7 @@ lab: $(STAMP)
 
 # Every test: lint, the library and every notebook, a second execution for determinism, the widgets in
 # a real browser, and the static site.
-test: lint test-course test-determinism test-browser test-book
+test: lint test-course test-determinism test-browser test-book test-nbgrader
 
 # The Chinese editions: catalogs (locales/) from the English notebooks, then notebooks/zh-CN/ and zh-TW/.
 translations: $(STAMP)
@@ -48,7 +48,7 @@ check: test-course
 test-course: $(STAMP) grade-deps
 	@mkdir -p build && rm -f build/claims-first.jsonl
 	COURSE_CLAIMS_LOG=$(CURDIR)/build/claims-first.jsonl MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) --dist loadfile \
-		--nbval-lax --nbval-current-env --ignore=tests/browser --ignore=tests/book --ignore=tests/rerun \
+		--nbval-lax --nbval-current-env --ignore=tests/browser --ignore=tests/book --ignore=tests/rerun --ignore=tests/nbgrader \
 		--cov=course_utils --cov-report=term $(PYTEST_ARGS)
 
 # Every notebook executed a second time in a fresh kernel: the same claim values.
@@ -56,8 +56,9 @@ test-determinism: test-course
 	MPLBACKEND=Agg $(PY) -m pytest -n $(JOBS) -p no:cacheprovider tests/rerun $(PYTEST_ARGS)
 
 # The optimizer playground as an app (Voila on 127.0.0.1, token on, idle kernels culled); prints the URL.
+# HOST=0.0.0.0 PORT=9000 to serve it elsewhere (e.g. to a lecture room's network).
 playground: $(STAMP)
-	$(PY) -m tools.playground
+	$(PY) -m tools.playground $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 # Debian's Chromium drives the browser tests (never a browser that playwright downloads).
 browser-deps:
@@ -111,6 +112,21 @@ student: $(STAMP)
 
 nbgrader-source: $(STAMP)
 	$(PY) -m tools.student --nbgrader-source --out dist/nbgrader
+
+# Real nbgrader in its own venv (the course's pins plus nbgrader, not course_utils: each assignment
+# carries its copy): generate_assignment and autograde (solutions: every point; stub: none) per chapter.
+NBG_VENV  := .venv-nbgrader
+NBG_STAMP := $(NBG_VENV)/.installed
+$(NBG_STAMP): requirements.txt
+	@test -x $(NBG_VENV)/bin/python || $(PYTHON) -m venv $(NBG_VENV)
+	$(NBG_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NBG_VENV)/bin/python -m pip install --quiet -r requirements.txt nbgrader==0.9.6
+	@touch $(NBG_STAMP)
+
+nbgrader-deps: $(NBG_STAMP)
+
+test-nbgrader: $(NBG_STAMP)
+	JOBS=$(JOBS) $(NBG_VENV)/bin/python -m pytest -p no:cacheprovider tests/nbgrader $(PYTEST_ARGS)
 
 # The grader runs students' code in bubblewrap (Debian's bubblewrap package) when it can.
 grade-deps:

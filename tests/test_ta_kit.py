@@ -149,6 +149,7 @@ def test_handout_is_a_students_course(tmp_path):
     student.build(tmp_path / "student")
     out = tmp_path / "student"
     for name in ("GLOSSARY.md", "postBuild", "tools/__init__.py", "tools/playground.py", "requirements.txt",
+                 "tools/voila/voila/templates/course-app/index.html.j2",
                  "runtime.txt", "pyproject.toml", "notebooks/playground.ipynb"):
         assert (out / name).exists(), name
     readme = (out / "README.md").read_text(encoding="utf-8")
