@@ -35,7 +35,8 @@ test: lint test-course test-determinism test-browser test-book test-nbgrader
 translations: $(STAMP)
 	$(PY) -m tools.translations update
 
-# ruff (pyproject.toml [tool.ruff]): the library, tools, tests and the notebooks' code cells.
+# ruff (pyproject.toml [tool.ruff]): lint of the library, tools, tests and the notebooks' code cells; the
+# Python files' format.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -75,7 +76,7 @@ BOOK_VENV    := .venv-book
 BOOK_PY      := $(BOOK_VENV)/bin/python
 BOOK_STAMP   := $(BOOK_VENV)/.installed
 BOOK_SITE    := _build/html/.course-book.json
-BOOK_SOURCES := $(wildcard notebooks/*.ipynb) GLOSSARY.md README.md tools/build_book.py \
+BOOK_SOURCES := $(wildcard notebooks/*.ipynb notebooks/zh-*/*.ipynb) GLOSSARY.md README.md tools/build_book.py \
                 $(shell find book course_utils -type f -not -path '*/__pycache__/*')
 
 $(BOOK_STAMP): requirements.txt requirements-book.txt pyproject.toml

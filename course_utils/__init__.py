@@ -15,6 +15,7 @@ or use :func:`blas_threads` as a context manager for one large computation::
     with course_utils.blas_threads(2):
         big = A @ B
 """
+
 from __future__ import annotations
 
 import importlib
@@ -23,8 +24,22 @@ import os
 from threadpoolctl import threadpool_limits
 
 __version__ = "0.1.0"
-__all__ = ["optim", "schedules", "surfaces", "derivatives", "nn", "data", "train", "plots", "check", "lab",
-           "critical", "many_runs", "playground", "blas_threads"]
+__all__ = [
+    "optim",
+    "schedules",
+    "surfaces",
+    "derivatives",
+    "nn",
+    "data",
+    "train",
+    "plots",
+    "check",
+    "lab",
+    "critical",
+    "many_runs",
+    "playground",
+    "blas_threads",
+]
 
 BLAS_THREADS = int(os.environ.get("COURSE_BLAS_THREADS", "1"))
 threadpool_limits(limits=BLAS_THREADS, user_api="blas")

@@ -1,4 +1,5 @@
 """Argument checks shared by every module: each error names the argument and what is allowed."""
+
 from __future__ import annotations
 
 import math

@@ -21,6 +21,7 @@ checked in this process is kept in :data:`RESULTS` (and appended as JSON lines t
 file named by the environment variable ``COURSE_CLAIMS_LOG``, if set), so a test can
 compare two executions of a notebook.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,9 @@ def _number(name, value) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number (or a (low, high) pair of numbers for 'between'), "
-                         f"got {value!r}") from None
+        raise ValueError(
+            f"{name} must be a number (or a (low, high) pair of numbers for 'between'), got {value!r}"
+        ) from None
 
 
 def _controls(control) -> list[float]:
@@ -69,9 +71,19 @@ def _controls(control) -> list[float]:
     return [float(v) for v in values]
 
 
-def claim(claim_id: str, value, op: str, bound, *, control=None, control_what: str = "effect removed",
-          reproduces: str | None = None, what: str = "measured", note: str = "",
-          timing: bool = False) -> float:
+def claim(
+    claim_id: str,
+    value,
+    op: str,
+    bound,
+    *,
+    control=None,
+    control_what: str = "effect removed",
+    reproduces: str | None = None,
+    what: str = "measured",
+    note: str = "",
+    timing: bool = False,
+) -> float:
     """Assert that the measured ``value`` satisfies ``value op bound`` and print one line.
 
     Parameters
@@ -96,9 +108,11 @@ def claim(claim_id: str, value, op: str, bound, *, control=None, control_what: s
         raise ValueError(f"claim_id must be a non-empty string such as 'C03.5', got {claim_id!r}")
     _validate.choice("op", op, tuple(_OPS))
     if control is None and reproduces is None:
-        raise ValueError(f"claim {claim_id!r} needs control= (the value the same measurement takes with the "
-                         "effect removed, which must fail the bound) or reproduces= (the lecture's number it "
-                         "reproduces); a check that two pieces of code agree is check.true or check.close")
+        raise ValueError(
+            f"claim {claim_id!r} needs control= (the value the same measurement takes with the "
+            "effect removed, which must fail the bound) or reproduces= (the lecture's number it "
+            "reproduces); a check that two pieces of code agree is check.true or check.close"
+        )
     if control is not None and reproduces is not None:
         raise ValueError(f"claim {claim_id!r}: give control= or reproduces=, not both")
     if reproduces is not None and not (isinstance(reproduces, str) and reproduces.strip()):
@@ -132,16 +146,24 @@ def claim(claim_id: str, value, op: str, bound, *, control=None, control_what: s
         control_text = f"control ({control_what}) = {shown}"
         passing = [c for c in controls if holds(c)]
         if passing:
-            raise ValueError(f"this check cannot fail: the control also satisfies the bound "
-                             f"({claim_id}: {control_text}, bound {symbol} {bound_text}); choose a measurement "
-                             "or a bound that separates the effect from its control")
+            raise ValueError(
+                f"this check cannot fail: the control also satisfies the bound "
+                f"({claim_id}: {control_text}, bound {symbol} {bound_text}); choose a measurement "
+                "or a bound that separates the effect from its control"
+            )
         suffix = f" | {control_text} fails it"
     else:
         suffix = f" | reproduces {reproduces}"
     passed = holds(value)
-    RESULTS[claim_id] = {"value": round(value, 6), "op": op, "bound": bound, "passed": passed, "timing": timing,
-                         "control": None if controls is None else [round(c, 6) for c in controls],
-                         "reproduces": reproduces}
+    RESULTS[claim_id] = {
+        "value": round(value, 6),
+        "op": op,
+        "bound": bound,
+        "passed": passed,
+        "timing": timing,
+        "control": None if controls is None else [round(c, 6) for c in controls],
+        "reproduces": reproduces,
+    }
     log = os.environ.get("COURSE_CLAIMS_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as fh:
@@ -160,8 +182,10 @@ def close(actual, expected, name: str = "your answer", *, rtol: float = 1e-6, at
         raise AssertionError(f"{name} has shape {actual_arr.shape}, expected shape {expected_arr.shape}")
     if not np.allclose(actual_arr, expected_arr, rtol=rtol, atol=atol, equal_nan=False):
         err = np.max(np.abs(actual_arr - expected_arr))
-        raise AssertionError(f"{name} is off: largest difference {err:.3g} from the expected value "
-                             f"(allowed rtol={rtol:g}, atol={atol:g})")
+        raise AssertionError(
+            f"{name} is off: largest difference {err:.3g} from the expected value "
+            f"(allowed rtol={rtol:g}, atol={atol:g})"
+        )
     print(f"✓ {name} is correct")
 
 
@@ -191,8 +215,9 @@ def _target(function) -> tuple[object, str]:
 
 def _blocked_code(name: str):
     """A code object, without closure variables, that raises ForbiddenCall naming ``name``."""
-    message = (f"this exercise asks you to write it yourself: your code called {name.replace(':', '.')} "
-               "from course_utils")
+    message = (
+        f"this exercise asks you to write it yourself: your code called {name.replace(':', '.')} from course_utils"
+    )
     namespace = {}
     exec(f"def blocked(*args, **kwargs):\n    raise AssertionError({message!r})", namespace)  # noqa: S102
     return namespace["blocked"].__code__
@@ -211,8 +236,11 @@ def block(names, on: bool) -> None:
         if on:
             if not hasattr(target, "__course_code__"):
                 target.__course_code__ = target.__code__
-                target.__code__ = _blocked_code(name).replace(co_freevars=target.__code__.co_freevars) \
-                    if target.__code__.co_freevars else _blocked_code(name)
+                target.__code__ = (
+                    _blocked_code(name).replace(co_freevars=target.__code__.co_freevars)
+                    if target.__code__.co_freevars
+                    else _blocked_code(name)
+                )
         elif hasattr(target, "__course_code__"):
             target.__code__ = target.__course_code__
             del target.__course_code__

@@ -13,6 +13,7 @@ not at a critical point. This module takes many small problems *at once* (parame
 - :func:`spectrum_counts` sorts eigenvalues into negative, flat and positive, relative to the largest
   one, so that flat directions are not mistaken for directions that curve down.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +22,7 @@ from . import _validate
 
 
 def _runs(name, theta) -> np.ndarray:
-    theta = np.array(theta, dtype=float)            # a copy: the caller's array is never changed
+    theta = np.array(theta, dtype=float)  # a copy: the caller's array is never changed
     if theta.ndim != 2 or theta.shape[0] == 0 or theta.shape[1] == 0:
         raise ValueError(f"{name} must be an array of shape (runs, dim) with runs, dim >= 1, got shape {theta.shape}")
     if not np.all(np.isfinite(theta)):
@@ -72,8 +73,10 @@ def levenberg_marquardt(residual_jacobian, theta, steps, *, weight_decay=0.0, mu
         r, J = residual_jacobian(th)
         r, J = np.asarray(r, dtype=float), np.asarray(J, dtype=float)
         if r.ndim != 2 or J.shape != r.shape + (dim,):
-            raise ValueError(f"residual_jacobian must return r of shape (runs, N) and J of shape (runs, N, {dim}), "
-                             f"got {r.shape} and {J.shape}")
+            raise ValueError(
+                f"residual_jacobian must return r of shape (runs, N) and J of shape (runs, N, {dim}), "
+                f"got {r.shape} and {J.shape}"
+            )
         scale = 1.0 / r.shape[1] if mean else 1.0
         return scale * np.sum(r * r, axis=1) + alpha * np.sum(th * th, axis=1), r, J, scale
 

@@ -15,6 +15,7 @@ The digits
 The UCI optical digits (E. Alpaydin, C. Kaynak, 1998, DOI 10.24432/C50P49, CC BY 4.0): 1,797
 images of 8×8 pixels, each pixel a count 0..16; see ``course_utils/datasets/README.md``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,10 +27,25 @@ import numpy as np
 from ._validate import choice, number
 
 __all__ = [
-    "load_digits", "digits_split", "Split", "split", "standardize", "one_hot", "sort_by_label",
-    "batches", "epochs", "shift_images", "rotate_images", "add_label_noise",
-    "noisy_line", "spirals", "blobs", "sine_regression", "adagrad_demo",
-    "DIGITS_FILE", "DIGITS_SHA256",
+    "load_digits",
+    "digits_split",
+    "Split",
+    "split",
+    "standardize",
+    "one_hot",
+    "sort_by_label",
+    "batches",
+    "epochs",
+    "shift_images",
+    "rotate_images",
+    "add_label_noise",
+    "noisy_line",
+    "spirals",
+    "blobs",
+    "sine_regression",
+    "adagrad_demo",
+    "DIGITS_FILE",
+    "DIGITS_SHA256",
 ]
 
 DIGITS_FILE = Path(__file__).resolve().parent / "datasets" / "digits.npz"
@@ -70,8 +86,7 @@ def _check_labels(name, y, n_classes=None):
         raise ValueError(f"{name} must hold integer class labels 0..K-1, got dtype {y.dtype}")
     high = "K-1" if n_classes is None else n_classes - 1
     if y.min() < 0 or (n_classes is not None and y.max() >= n_classes):
-        raise ValueError(f"{name} must hold class labels in 0..{high}, got values in "
-                         f"{int(y.min())}..{int(y.max())}")
+        raise ValueError(f"{name} must hold class labels in 0..{high}, got values in {int(y.min())}..{int(y.max())}")
     return y
 
 
@@ -123,12 +138,20 @@ class Split:
         return int(np.prod(self.X_train.shape[1:]))
 
     def __repr__(self) -> str:
-        return (f"Split(train={len(self.y_train)}, val={len(self.y_val)}, test={len(self.y_test)}, "
-                f"features={self.n_features}, standardized={self.mean is not None})")
+        return (
+            f"Split(train={len(self.y_train)}, val={len(self.y_val)}, test={len(self.y_test)}, "
+            f"features={self.n_features}, standardized={self.mean is not None})"
+        )
 
 
-def digits_split(val_fraction: float = 0.2, test_fraction: float = 0.2, seed=0,
-                 standardize: bool = True, dtype=np.float64, scale: float = 16.0) -> Split:
+def digits_split(
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    seed=0,
+    standardize: bool = True,
+    dtype=np.float64,
+    scale: float = 16.0,
+) -> Split:
     """The digits split into stratified train / validation / test parts (seeded).
 
     With ``standardize=True`` each pixel is standardised, ``x ← (x − μ) / σ``, with the mean μ
@@ -139,12 +162,13 @@ def digits_split(val_fraction: float = 0.2, test_fraction: float = 0.2, seed=0,
     val_fraction = number("val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
     test_fraction = number("test_fraction", test_fraction, low=0, high=1, low_open=True, high_open=True)
     if val_fraction + test_fraction >= 1:
-        raise ValueError(f"val_fraction + test_fraction must be < 1 (something must be left to "
-                         f"train on), got {val_fraction} + {test_fraction}")
+        raise ValueError(
+            f"val_fraction + test_fraction must be < 1 (something must be left to "
+            f"train on), got {val_fraction} + {test_fraction}"
+        )
     X, y = load_digits(flatten=True, scale=scale, dtype=dtype)
     train_fraction = 1.0 - val_fraction - test_fraction
-    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = split(
-        X, y, (train_fraction, val_fraction, test_fraction), seed=seed)
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = split(X, y, (train_fraction, val_fraction, test_fraction), seed=seed)
     mean = std = None
     if standardize:
         X_tr, mean, std = _standardize(X_tr)
@@ -191,11 +215,12 @@ def split(X, y, fractions, seed=0, stratify="auto"):
     [6, 2, 2]
     """
     X, y = _check_xy(X, y)
-    fractions = [number(f"fractions[{i}]", f, low=0, high=1, low_open=True, high_open=True)
-                 for i, f in enumerate(np.atleast_1d(np.asarray(fractions, dtype=object)))]
+    fractions = [
+        number(f"fractions[{i}]", f, low=0, high=1, low_open=True, high_open=True)
+        for i, f in enumerate(np.atleast_1d(np.asarray(fractions, dtype=object)))
+    ]
     if len(fractions) < 2 or abs(sum(fractions) - 1.0) > 1e-9:
-        raise ValueError(f"fractions must be at least two numbers in (0, 1) that sum to 1, "
-                         f"got {fractions}")
+        raise ValueError(f"fractions must be at least two numbers in (0, 1) that sum to 1, got {fractions}")
     choice("stratify", stratify, ("auto", True, False))
     if stratify == "auto":
         stratify = bool(np.issubdtype(y.dtype, np.integer)) and y.ndim == 1
@@ -210,7 +235,7 @@ def split(X, y, fractions, seed=0, stratify="auto"):
         bounds = np.concatenate([[0], np.round(cuts * len(members)).astype(int)])
         bounds[-1] = len(members)
         for k in range(len(fractions)):
-            parts[k].append(members[bounds[k]:bounds[k + 1]])
+            parts[k].append(members[bounds[k] : bounds[k + 1]])
     out = []
     for pieces in parts:
         index = rng.permutation(np.concatenate(pieces))
@@ -260,14 +285,13 @@ def _epoch_batches(X, y, order, batch_size, drop_last):
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         if order is None:
-            yield X[start:start + batch_size], y[start:start + batch_size]
+            yield X[start : start + batch_size], y[start : start + batch_size]
         else:
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             yield X[index], y[index]
 
 
-def epochs(X, y, batch_size: int, n_epochs: int | None = None, shuffle=True, seed=0,
-           drop_last: bool = False):
+def epochs(X, y, batch_size: int, n_epochs: int | None = None, shuffle=True, seed=0, drop_last: bool = False):
     """Iterate over many epochs, yielding ``(epoch, X_batch, y_batch)``; ``n_epochs=None``: forever.
 
     ``shuffle=True`` draws a fresh random order every epoch (one seeded stream);
@@ -280,8 +304,9 @@ def epochs(X, y, batch_size: int, n_epochs: int | None = None, shuffle=True, see
     if n_epochs is not None:
         n_epochs = number("n_epochs", n_epochs, low=1, integer=True)
     if drop_last and batch_size > len(y):
-        raise ValueError(f"batch_size must be <= the number of samples ({len(y)}) with "
-                         f"drop_last=True, got {batch_size}")
+        raise ValueError(
+            f"batch_size must be <= the number of samples ({len(y)}) with drop_last=True, got {batch_size}"
+        )
     rng = _rng(seed)
     order = rng.permutation(len(y)) if shuffle == "once" else None
     epoch = 0
@@ -303,8 +328,9 @@ def _as_images(X, name="X"):
         side = int(round(np.sqrt(X.shape[1])))
         if side * side == X.shape[1] and side > 0:
             return X.reshape(len(X), side, side), X.shape
-    raise ValueError(f"{name} must be square images (n, side, side) or flattened (n, side*side) "
-                     f"with n >= 1, got shape {X.shape}")
+    raise ValueError(
+        f"{name} must be square images (n, side, side) or flattened (n, side*side) with n >= 1, got shape {X.shape}"
+    )
 
 
 def _per_image(name, value, n, *, integer):
@@ -375,8 +401,12 @@ def rotate_images(X, degrees, fill: float = 0.0):
     r1 = np.minimum(r0 + 1, side + 1)
     c1 = np.minimum(c0 + 1, side + 1)
     k = np.arange(n)[:, None, None]
-    out = ((1 - fr) * (1 - fc) * padded[k, r0, c0] + (1 - fr) * fc * padded[k, r0, c1]
-           + fr * (1 - fc) * padded[k, r1, c0] + fr * fc * padded[k, r1, c1])
+    out = (
+        (1 - fr) * (1 - fc) * padded[k, r0, c0]
+        + (1 - fr) * fc * padded[k, r0, c1]
+        + fr * (1 - fc) * padded[k, r1, c0]
+        + fr * fc * padded[k, r1, c1]
+    )
     out[outside] = fill
     return out.astype(dtype, copy=False).reshape(shape)
 
@@ -405,8 +435,9 @@ def add_label_noise(y, fraction: float, seed=0, n_classes: int | None = None, re
 
 
 # --------------------------------------------------------------------------- synthetic data
-def noisy_line(n: int = 100, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5,
-               seed=0, x_range=(-1.0, 1.0)):
+def noisy_line(
+    n: int = 100, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5, seed=0, x_range=(-1.0, 1.0)
+):
     """``y = slope · x + intercept + ε``, ε ~ N(0, noise²), x uniform on ``x_range``.
 
     Returns ``X`` of shape ``(n, 1)`` and ``y`` of shape ``(n,)``.
@@ -466,8 +497,9 @@ def blobs(n: int = 300, centers=3, dim: int = 2, spread: float = 1.0, seed=0, bo
     else:
         centers = np.asarray(centers, dtype=float)
         if centers.ndim != 2 or centers.shape[0] < 1 or not np.all(np.isfinite(centers)):
-            raise ValueError(f"centers must be a number of classes or a finite array "
-                             f"(classes, dim), got shape {centers.shape}")
+            raise ValueError(
+                f"centers must be a number of classes or a finite array (classes, dim), got shape {centers.shape}"
+            )
     classes = len(centers)
     if n < classes:
         raise ValueError(f"n must be >= the number of centers ({classes}), got {n}")

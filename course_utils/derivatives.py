@@ -14,6 +14,7 @@ Functions ``f`` map a point of shape ``(dim,)`` to a number; a vectorised ``f`` 
 ``(..., dim)`` to ``(...)``, like every :mod:`course_utils.surfaces` surface) also works on
 many points at once.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,16 @@ import numpy as np
 from . import _validate
 
 __all__ = [
-    "numerical_grad", "numerical_hessian", "grad_check", "hessian_check", "classify_critical_point",
-    "eigen_directions", "minimum_ratio", "escape_direction", "taylor_error", "loglog_slope",
+    "numerical_grad",
+    "numerical_hessian",
+    "grad_check",
+    "hessian_check",
+    "classify_critical_point",
+    "eigen_directions",
+    "minimum_ratio",
+    "escape_direction",
+    "taylor_error",
+    "loglog_slope",
 ]
 
 #: Default tolerance below which an eigenvalue counts as zero.
@@ -49,8 +58,9 @@ def numerical_grad(f, theta, eps=1e-6):
     """
     theta = _point(theta)
     eps = _validate.number("eps", eps, low=0, low_open=True)
-    columns = [(np.asarray(f(theta + eps * e)) - np.asarray(f(theta - eps * e))) / (2 * eps)
-               for e in _unit_vectors(theta)]
+    columns = [
+        (np.asarray(f(theta + eps * e)) - np.asarray(f(theta - eps * e))) / (2 * eps) for e in _unit_vectors(theta)
+    ]
     return np.stack(columns, axis=-1)
 
 
@@ -74,9 +84,11 @@ def numerical_hessian(f=None, theta=None, *, grad=None, eps=None):
         raise ValueError("give f (a function of theta) or grad= (its gradient)")
     if grad is not None:
         eps = _validate.number("eps", 1e-6 if eps is None else eps, low=0, low_open=True)
-        columns = [(np.asarray(grad(theta + eps * e)) - np.asarray(grad(theta - eps * e))) / (2 * eps)
-                   for e in _unit_vectors(theta)]
-        H = np.stack(columns, axis=-1)          # H[..., i, j] = d g_i / d theta_j
+        columns = [
+            (np.asarray(grad(theta + eps * e)) - np.asarray(grad(theta - eps * e))) / (2 * eps)
+            for e in _unit_vectors(theta)
+        ]
+        H = np.stack(columns, axis=-1)  # H[..., i, j] = d g_i / d theta_j
     else:
         eps = _validate.number("eps", 1e-4 if eps is None else eps, low=0, low_open=True)
         units = _unit_vectors(theta) * eps
@@ -85,8 +97,9 @@ def numerical_hessian(f=None, theta=None, *, grad=None, eps=None):
         for i in range(dim):
             for j in range(i, dim):
                 ei, ej = units[i], units[j]
-                H[..., i, j] = H[..., j, i] = (f(theta + ei + ej) - f(theta + ei - ej)
-                                               - f(theta - ei + ej) + f(theta - ei - ej)) / (4 * eps ** 2)
+                H[..., i, j] = H[..., j, i] = (
+                    f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
+                ) / (4 * eps**2)
     return (H + np.swapaxes(H, -1, -2)) / 2
 
 
@@ -173,8 +186,10 @@ def escape_direction(H, tol=EIGEN_TOL):
     tol = _validate.number("tol", tol, low=0)
     eigenvalues, vectors = eigen_directions(H)
     if not eigenvalues[0] < -tol:
-        raise ValueError(f"H has no negative eigenvalue (smallest is {eigenvalues[0]:.3g} >= -tol = {-tol:g}): "
-                         "no direction of negative curvature to escape along")
+        raise ValueError(
+            f"H has no negative eigenvalue (smallest is {eigenvalues[0]:.3g} >= -tol = {-tol:g}): "
+            "no direction of negative curvature to escape along"
+        )
     return vectors[:, 0]
 
 
@@ -197,7 +212,7 @@ def taylor_error(f, grad, hess, theta0, direction, radii):
     if radii.ndim != 1 or radii.size == 0 or not np.all(np.isfinite(radii)) or np.any(radii <= 0):
         raise ValueError(f"radii must be a 1-D array of positive numbers; got {radii!r}")
     value0, slope, curvature = float(f(theta0)), float(u @ grad(theta0)), float(u @ hess(theta0) @ u)
-    model = value0 + radii * slope + 0.5 * radii ** 2 * curvature
+    model = value0 + radii * slope + 0.5 * radii**2 * curvature
     actual = np.array([float(f(theta0 + r * u)) for r in radii])
     return np.abs(actual - model)
 

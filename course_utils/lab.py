@@ -15,6 +15,7 @@ assistant sets in the environment variable ``COURSE_LAB_SEEDS`` (e.g. ``"11,12,1
 students' code never sees (:func:`scoring_seeds`). The test split is never used for choosing:
 :func:`test_score` answers once per process.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,12 +35,30 @@ SEEDS = (0, 1, 2)
 #: The lab's tiers, one point each: (epochs of budget, mean validation accuracy to reach).
 TIERS = ((EPOCHS_OF_BUDGET, TARGET), (2, 0.96), (1, TARGET))
 
-OPTIMIZERS = {"sgd": optim.SGD, "adagrad": optim.Adagrad, "rmsprop": optim.RMSprop, "adam": optim.Adam,
-              "adamw": optim.AdamW, "nadam": optim.NAdam, "radam": optim.RAdam}
+OPTIMIZERS = {
+    "sgd": optim.SGD,
+    "adagrad": optim.Adagrad,
+    "rmsprop": optim.RMSprop,
+    "adam": optim.Adam,
+    "adamw": optim.AdamW,
+    "nadam": optim.NAdam,
+    "radam": optim.RAdam,
+}
 SCHEDULES = ("constant", "cosine", "step", "one_cycle", "warmup_cosine")
-DEFAULTS = {"optimizer": "sgd", "lr": 0.01, "momentum": 0.0, "weight_decay": 0.0, "schedule": "constant",
-            "warmup_steps": 20, "batch_size": 32, "hidden": [64], "activation": "relu", "dropout": 0.0,
-            "batch_norm": False, "clip_norm": None}
+DEFAULTS = {
+    "optimizer": "sgd",
+    "lr": 0.01,
+    "momentum": 0.0,
+    "weight_decay": 0.0,
+    "schedule": "constant",
+    "warmup_steps": 20,
+    "batch_size": 32,
+    "hidden": [64],
+    "activation": "relu",
+    "dropout": 0.0,
+    "batch_norm": False,
+    "clip_norm": None,
+}
 
 _SPLIT = None
 
@@ -65,7 +84,9 @@ def scoring_seeds() -> tuple[int, ...]:
     try:
         seeds = tuple(int(v) for v in value.split(","))
     except ValueError:
-        raise ValueError(f"COURSE_LAB_SEEDS must be comma-separated integers such as '11,12,13', got {value!r}") from None
+        raise ValueError(
+            f"COURSE_LAB_SEEDS must be comma-separated integers such as '11,12,13', got {value!r}"
+        ) from None
     if not seeds:
         raise ValueError("COURSE_LAB_SEEDS names no seed")
     return seeds
@@ -93,7 +114,8 @@ def complete(config: dict) -> dict:
         _validate.choice("activation", activation, nn.ACTIVATIONS)
     _validate.choice("batch_norm", c["batch_norm"], (False, True))
     if not isinstance(c["hidden"], (list, tuple)) or not all(
-            isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in c["hidden"]):
+        isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in c["hidden"]
+    ):
         raise ValueError(f"hidden must be a list of positive layer widths, got {c['hidden']!r}")
     sizes = [64, *c["hidden"], 10]
     n_params = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -130,12 +152,24 @@ def run(config: dict, seed: int = 0, progress: bool = False, epochs: int | None 
     epochs = EPOCHS_OF_BUDGET if epochs is None else _validate.number("epochs", epochs, low=1, integer=True)
     d = digits()
     steps = epochs * -(-len(d.X_train) // c["batch_size"])  # each epoch ends with a short batch
-    net = nn.MLP([64, *c["hidden"], 10], activation=c["activation"], seed=seed, dropout=c["dropout"],
-                 batch_norm=c["batch_norm"])
-    history = train.fit(net, optimizer_for(c, steps), d.X_train, d.y_train, max_samples=budget(epochs),
-                        batch_size=c["batch_size"], seed=seed, X_val=d.X_val, y_val=d.y_val,
-                        eval_every=max(1, steps // 16), eval_train=False, clip_norm=c["clip_norm"],
-                        progress=progress)
+    net = nn.MLP(
+        [64, *c["hidden"], 10], activation=c["activation"], seed=seed, dropout=c["dropout"], batch_norm=c["batch_norm"]
+    )
+    history = train.fit(
+        net,
+        optimizer_for(c, steps),
+        d.X_train,
+        d.y_train,
+        max_samples=budget(epochs),
+        batch_size=c["batch_size"],
+        seed=seed,
+        X_val=d.X_val,
+        y_val=d.y_val,
+        eval_every=max(1, steps // 16),
+        eval_train=False,
+        clip_norm=c["clip_norm"],
+        progress=progress,
+    )
     if history.samples[-1] > budget(epochs):
         raise AssertionError(f"the run touched {history.samples[-1]} samples, over the budget of {budget(epochs)}")
     return net, history
@@ -151,8 +185,14 @@ def evaluate(config: dict, seeds=None, epochs: int | None = None, target: float 
         net, history = run(config, seed, epochs=epochs)
         scores.append(float(history.val_accuracy[-1]) if history.diverged_at is None else 0.0)
     mean = float(np.mean(scores))
-    return {"val_accuracy": scores, "mean": mean, "passed": mean >= target, "budget": budget(epochs),
-            "target": target, "seeds": seeds}
+    return {
+        "val_accuracy": scores,
+        "mean": mean,
+        "passed": mean >= target,
+        "budget": budget(epochs),
+        "target": target,
+        "seeds": seeds,
+    }
 
 
 _test_looks = []
@@ -161,8 +201,10 @@ _test_looks = []
 def test_score(config: dict, seed: int = 0) -> float:
     """Accuracy on the held-out test split: one look per process, after choosing (a second call raises)."""
     if _test_looks:
-        raise RuntimeError(f"the test split was already looked at in this session (for {_test_looks[0]!r}): "
-                           "choosing by the test score overestimates it (chapter 00); choose on validation")
+        raise RuntimeError(
+            f"the test split was already looked at in this session (for {_test_looks[0]!r}): "
+            "choosing by the test score overestimates it (chapter 00); choose on validation"
+        )
     _test_looks.append(config)
     net, _ = run(config, seed)
     d = digits()

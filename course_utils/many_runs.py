@@ -16,6 +16,7 @@ the same ``seed``). A run whose mini-batch loss or gradient becomes non-finite i
 :func:`course_utils.train.mark_diverged` (the rule :func:`~course_utils.train.descend` uses),
 parked at zero parameters with zero gradients, and reported as nan from then on.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -51,8 +52,10 @@ def _check_net(net):
 def _check_params(net, P):
     P = np.asarray(P)
     if P.ndim != 2 or P.shape[1] != net.n_params or not np.issubdtype(P.dtype, np.floating):
-        raise ValueError(f"P must be a float array of shape (runs, {net.n_params}) (one row of "
-                         f"net.params per run), got shape {P.shape} and dtype {P.dtype}")
+        raise ValueError(
+            f"P must be a float array of shape (runs, {net.n_params}) (one row of "
+            f"net.params per run), got shape {P.shape} and dtype {P.dtype}"
+        )
     return P
 
 
@@ -62,8 +65,8 @@ def _forward(layers, P, X):
     acts = [X]
     a = X
     for layer in layers:
-        W = P[:, layer.span.start:layer.span.start + layer.n_in * layer.n_out].reshape(R, layer.n_in, layer.n_out)
-        b = P[:, None, layer.span.start + layer.n_in * layer.n_out:layer.span.stop]
+        W = P[:, layer.span.start : layer.span.start + layer.n_in * layer.n_out].reshape(R, layer.n_in, layer.n_out)
+        b = P[:, None, layer.span.start + layer.n_in * layer.n_out : layer.span.stop]
         z = a @ W + b
         if layer.activation == "relu":
             a = np.maximum(z, 0)
@@ -80,7 +83,7 @@ def _forward(layers, P, X):
 def _softmax_cross_entropy(Z, y):
     """Mean cross-entropy per run (R,), and the probabilities (R, n, K)."""
     rows = np.arange(len(y))
-    Z = Z - Z.max(axis=2, keepdims=True)      # shifted per sample: exp cannot overflow
+    Z = Z - Z.max(axis=2, keepdims=True)  # shifted per sample: exp cannot overflow
     E = np.exp(Z)
     S = E.sum(axis=2)
     loss = np.mean(np.log(S) - Z[:, rows, y], axis=1)
@@ -106,25 +109,26 @@ def loss_and_grad_many(net, P, X, y, out=None):
     P = _check_params(net, P)
     X, y = _data._check_xy(X, y)
     if out is not None and (not isinstance(out, np.ndarray) or out.shape != P.shape):
-        raise ValueError(f"out must be None or an array of shape {P.shape}, got "
-                         f"{getattr(out, 'shape', type(out).__name__)}")
+        raise ValueError(
+            f"out must be None or an array of shape {P.shape}, got {getattr(out, 'shape', type(out).__name__)}"
+        )
     acts = _forward(layers, P, X)
     loss, D = _softmax_cross_entropy(acts[-1], y)
     if out is None:
         return loss
     R, n = len(P), len(y)
     D[:, np.arange(n), y] -= 1
-    D /= n                                                     # ∂L/∂Z
-    outer = np.multiply if n == 1 else np.matmul               # one sample: a broadcast is faster
+    D /= n  # ∂L/∂Z
+    outer = np.multiply if n == 1 else np.matmul  # one sample: a broadcast is faster
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
         w_end = layer.span.start + layer.n_in * layer.n_out
         a_prev = acts[i]
         a_prev_T = a_prev.T if a_prev.ndim == 2 else a_prev.transpose(0, 2, 1)
-        out[:, layer.span.start:w_end] = outer(a_prev_T, D).reshape(R, -1)
-        out[:, w_end:layer.span.stop] = D.sum(axis=1)
+        out[:, layer.span.start : w_end] = outer(a_prev_T, D).reshape(R, -1)
+        out[:, w_end : layer.span.stop] = D.sum(axis=1)
         if i > 0:
-            W = P[:, layer.span.start:w_end].reshape(R, layer.n_in, layer.n_out)
+            W = P[:, layer.span.start : w_end].reshape(R, layer.n_in, layer.n_out)
             D = D @ W.transpose(0, 2, 1)
             below = layers[i - 1].activation
             if below != "linear":
@@ -172,8 +176,10 @@ class ManyHistory:
         return self.eval_step / self.steps_per_epoch
 
     def __repr__(self) -> str:
-        return (f"ManyHistory(runs={len(self.params)}, steps={int(self.eval_step[-1])}, "
-                f"evaluations={len(self.eval_step)}, diverged={int(np.sum(self.diverged_at >= 0))})")
+        return (
+            f"ManyHistory(runs={len(self.params)}, steps={int(self.eval_step[-1])}, "
+            f"evaluations={len(self.eval_step)}, diverged={int(np.sum(self.diverged_at >= 0))})"
+        )
 
 
 def _groups(optimizer, R):
@@ -183,8 +189,10 @@ def _groups(optimizer, R):
     try:
         groups = [(rows, opt) for rows, opt in optimizer]
     except (TypeError, ValueError):
-        raise ValueError("optimizer must be an optimizer (with step(params, grads)) or a list of "
-                         f"(rows, optimizer) pairs, got {type(optimizer).__name__}") from None
+        raise ValueError(
+            "optimizer must be an optimizer (with step(params, grads)) or a list of "
+            f"(rows, optimizer) pairs, got {type(optimizer).__name__}"
+        ) from None
     covered = np.zeros(R, dtype=int)
     for rows, opt in groups:
         if not callable(getattr(opt, "step", None)):
@@ -194,13 +202,30 @@ def _groups(optimizer, R):
         except (IndexError, TypeError):
             raise ValueError(f"optimizer: rows must be a slice or index array into {R} runs, got {rows!r}") from None
     if not np.all(covered == 1):
-        raise ValueError(f"optimizer: the (rows, optimizer) pairs must cover each of the {R} runs exactly "
-                         f"once, got counts {covered.tolist()}")
+        raise ValueError(
+            f"optimizer: the (rows, optimizer) pairs must cover each of the {R} runs exactly "
+            f"once, got counts {covered.tolist()}"
+        )
     return groups
 
 
-def fit_many(net, P0, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, seed=0,
-             X_val=None, y_val=None, eval_every=None, eval_train=True, warn=True) -> ManyHistory:
+def fit_many(
+    net,
+    P0,
+    optimizer,
+    X,
+    y,
+    *,
+    epochs,
+    batch_size=32,
+    shuffle=True,
+    seed=0,
+    X_val=None,
+    y_val=None,
+    eval_every=None,
+    eval_train=True,
+    warn=True,
+) -> ManyHistory:
     """Train R copies of ``net``'s architecture from the rows of ``P0`` on ``(X, y)``, all at once.
 
     Each step draws one mini-batch (the same for every run: ``course_utils.data.epochs`` with
@@ -262,22 +287,26 @@ def fit_many(net, P0, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, s
             loss = loss_and_grad_many(net, P, X_batch, y_batch, out=G)
             mark_diverged(~finite_runs(loss, G, ones), dead, diverged_at, t)
             if dead.any():
-                G[dead] = 0                        # frozen: a diverged run takes no more steps
+                G[dead] = 0  # frozen: a diverged run takes no more steps
             for rows, opt in groups:
                 part = P[rows]
                 opt.step(part, G[rows])
-                P[rows] = part                     # a no-op for a slice (a view), needed for an index array
+                P[rows] = part  # a no-op for a slice (a view), needed for an index array
             if dead.any():
-                P[dead] = 0                        # park diverged runs: they cost nothing and cannot overflow
+                P[dead] = 0  # park diverged runs: they cost nothing and cannot overflow
             t += 1
             if t % eval_every == 0:
                 evaluate(t)
     if records["eval_step"][-1] != t:
         evaluate(t)
     if warn and dead.any():
-        warnings.warn(f"fit_many: {int(dead.sum())} of {R} run(s) diverged (loss or gradient became "
-                      f"non-finite), the first at step {int(diverged_at[dead].min())}; they are reported as nan",
-                      DivergenceWarning, stacklevel=2)
-    arrays = {name: np.array(values, dtype=np.int64 if name == "eval_step" else float)
-              for name, values in records.items()}
+        warnings.warn(
+            f"fit_many: {int(dead.sum())} of {R} run(s) diverged (loss or gradient became "
+            f"non-finite), the first at step {int(diverged_at[dead].min())}; they are reported as nan",
+            DivergenceWarning,
+            stacklevel=2,
+        )
+    arrays = {
+        name: np.array(values, dtype=np.int64 if name == "eval_step" else float) for name, values in records.items()
+    }
     return ManyHistory(params=P, **arrays, diverged_at=diverged_at, steps_per_epoch=steps_per_epoch)

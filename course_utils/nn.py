@@ -40,6 +40,7 @@ uses the batch statistics and updates its running averages), like ``torch.nn.Mod
 run in evaluation mode. Dropout is *inverted*: kept units are scaled by ``1/(1−p)`` at training
 time, so evaluation needs no rescaling.
 """
+
 from __future__ import annotations
 
 import math
@@ -103,7 +104,7 @@ def _times_derivative(name, delta, a, scratch):
     """``delta ← delta ⊙ f'(z)``, with f' written through the activation's output ``a = f(z)``:
     relu' = [a > 0], tanh' = 1 − a², sigmoid' = a (1 − a)."""
     if name == "relu":
-        positive = np.greater(a, 0, out=scratch)   # scratch is a boolean array for relu
+        positive = np.greater(a, 0, out=scratch)  # scratch is a boolean array for relu
         np.multiply(delta, positive, out=delta)
     elif name == "tanh":
         np.multiply(a, a, out=scratch)
@@ -145,7 +146,7 @@ class Layer:
     activation: str
     dropout: float
     batch_norm: bool
-    span: slice                      # where the layer's parameters sit in the flat vector
+    span: slice  # where the layer's parameters sit in the flat vector
     W: np.ndarray
     b: np.ndarray
     gamma: np.ndarray | None = None
@@ -162,11 +163,11 @@ class Layer:
         start = self.span.start
         w_end = start + self.n_in * self.n_out
         W = flat[start:w_end].reshape(self.n_in, self.n_out)
-        b = flat[w_end:w_end + self.n_out]
+        b = flat[w_end : w_end + self.n_out]
         if not self.batch_norm:
             return W, b, None, None
         g_start = w_end + self.n_out
-        return W, b, flat[g_start:g_start + self.n_out], flat[g_start + self.n_out:self.span.stop]
+        return W, b, flat[g_start : g_start + self.n_out], flat[g_start + self.n_out : self.span.stop]
 
 
 class _Buffers:
@@ -176,8 +177,8 @@ class _Buffers:
 
     def __init__(self, n, layer, dtype, training):
         shape = (n, layer.n_out)
-        self.a = np.empty(shape, dtype)          # f(z), before dropout
-        self.out = self.a                        # what the next layer sees
+        self.a = np.empty(shape, dtype)  # f(z), before dropout
+        self.out = self.a  # what the next layer sees
         self.mask = None
         if layer.dropout > 0 and training:
             self.mask = np.empty(shape, dtype)
@@ -185,7 +186,7 @@ class _Buffers:
         self.zhat = np.empty(shape, dtype) if layer.batch_norm else None
         self.bn_scratch = np.empty(shape, dtype) if layer.batch_norm else None
         self.inv_std = None
-        self.delta = np.empty(shape, dtype)      # ∂L/∂(this layer's output)
+        self.delta = np.empty(shape, dtype)  # ∂L/∂(this layer's output)
         self.scratch = np.empty(shape, np.bool_ if layer.activation == "relu" else dtype)
         self.ones = np.ones(n, dtype)
         self.input = None
@@ -218,20 +219,34 @@ class MLP:
     l2 : float >= 0 — adds ``(l2/2) Σ ‖W‖²`` to the loss.
     """
 
-    def __init__(self, sizes, activation="relu", dtype=np.float64, seed=0, loss="cross_entropy",
-                 init="he", init_scale=1.0, bias_init=None, dropout=0.0, batch_norm=False,
-                 bn_momentum=0.1, bn_eps=1e-5, l2=0.0):
+    def __init__(
+        self,
+        sizes,
+        activation="relu",
+        dtype=np.float64,
+        seed=0,
+        loss="cross_entropy",
+        init="he",
+        init_scale=1.0,
+        bias_init=None,
+        dropout=0.0,
+        batch_norm=False,
+        bn_momentum=0.1,
+        bn_eps=1e-5,
+        l2=0.0,
+    ):
         sizes = list(sizes) if np.ndim(sizes) == 1 else sizes
         if not isinstance(sizes, list) or len(sizes) < 2:
-            raise ValueError(f"sizes must be a list of at least two layer widths (inputs, ..., "
-                             f"outputs), got {sizes!r}")
+            raise ValueError(f"sizes must be a list of at least two layer widths (inputs, ..., outputs), got {sizes!r}")
         sizes = [number(f"sizes[{i}]", s, low=1, integer=True) for i, s in enumerate(sizes)]
         hidden = len(sizes) - 2
         activations = self._per_hidden("activation", activation, hidden)
         for i, a in enumerate(activations):
             choice(f"activation[{i}]" if not isinstance(activation, str) else "activation", a, ACTIVATIONS)
-        dropouts = [number(f"dropout[{i}]" if np.ndim(dropout) else "dropout", p, low=0, high=1,
-                           high_open=True) for i, p in enumerate(self._per_hidden("dropout", dropout, hidden))]
+        dropouts = [
+            number(f"dropout[{i}]" if np.ndim(dropout) else "dropout", p, low=0, high=1, high_open=True)
+            for i, p in enumerate(self._per_hidden("dropout", dropout, hidden))
+        ]
         dtype = _dtype(dtype)
         seed = number("seed", seed, low=0, integer=True)
         choice("loss", loss, LOSSES)
@@ -257,14 +272,31 @@ class MLP:
         self.bn_momentum = bn_momentum
         self.bn_eps = bn_eps
         self.training = True
-        self._config = dict(activation=activation, dtype=dtype, loss=loss, init=init,
-                            init_scale=init_scale, bias_init=bias_init, dropout=dropout,
-                            batch_norm=bool(batch_norm), bn_momentum=bn_momentum, bn_eps=bn_eps, l2=l2)
-        self._spec = [(activations[i] if i < hidden else "linear",
-                       dropouts[i] if i < hidden else 0.0,
-                       bool(batch_norm) and i < hidden) for i in range(len(sizes) - 1)]
-        n_params = sum(n_in * n_out + n_out + (2 * n_out if bn else 0)
-                       for (n_in, n_out), (_, _, bn) in zip(zip(sizes[:-1], sizes[1:]), self._spec))
+        self._config = dict(
+            activation=activation,
+            dtype=dtype,
+            loss=loss,
+            init=init,
+            init_scale=init_scale,
+            bias_init=bias_init,
+            dropout=dropout,
+            batch_norm=bool(batch_norm),
+            bn_momentum=bn_momentum,
+            bn_eps=bn_eps,
+            l2=l2,
+        )
+        self._spec = [
+            (
+                activations[i] if i < hidden else "linear",
+                dropouts[i] if i < hidden else 0.0,
+                bool(batch_norm) and i < hidden,
+            )
+            for i in range(len(sizes) - 1)
+        ]
+        n_params = sum(
+            n_in * n_out + n_out + (2 * n_out if bn else 0)
+            for (n_in, n_out), (_, _, bn) in zip(zip(sizes[:-1], sizes[1:]), self._spec)
+        )
         self._params = np.zeros(n_params, dtype=dtype)
         self._build_layers()
         init_rng = np.random.default_rng(seed)
@@ -280,15 +312,13 @@ class MLP:
             return [value] * hidden
         value = list(value)
         if len(value) != hidden:
-            raise ValueError(f"{name} must be one value or one per hidden layer ({hidden}), "
-                             f"got {len(value)} values")
+            raise ValueError(f"{name} must be one value or one per hidden layer ({hidden}), got {len(value)} values")
         return value
 
     def _build_layers(self):
         self.layers = []
         start = 0
-        for i, ((n_in, n_out), (act, p, bn)) in enumerate(zip(zip(self.sizes[:-1], self.sizes[1:]),
-                                                                self._spec)):
+        for i, ((n_in, n_out), (act, p, bn)) in enumerate(zip(zip(self.sizes[:-1], self.sizes[1:]), self._spec)):
             stop = start + n_in * n_out + n_out + (2 * n_out if bn else 0)
             layer = Layer(i, n_in, n_out, act, p, bn, slice(start, stop), None, None)
             layer.W, layer.b, layer.gamma, layer.beta = layer.views(self._params)
@@ -303,8 +333,9 @@ class MLP:
         fan_in, fan_out = layer.n_in, layer.n_out
         kind, scale = cfg["init"], cfg["init_scale"]
         if kind in ("he", "xavier", "normal"):
-            std = {"he": math.sqrt(2.0 / fan_in), "xavier": math.sqrt(2.0 / (fan_in + fan_out)),
-                   "normal": 1.0}[kind] * scale
+            std = {"he": math.sqrt(2.0 / fan_in), "xavier": math.sqrt(2.0 / (fan_in + fan_out)), "normal": 1.0}[
+                kind
+            ] * scale
 
             def draw(shape):
                 return std * rng.standard_normal(shape)
@@ -314,8 +345,10 @@ class MLP:
             def draw(shape):
                 return rng.uniform(-bound, bound, shape)
         else:  # zeros
+
             def draw(shape):
                 return np.zeros(shape)
+
         layer.W[...] = draw(layer.W.shape)
         layer.b[...] = draw(layer.b.shape) if cfg["bias_init"] == "like_weights" else 0.0
         if layer.batch_norm:
@@ -364,8 +397,13 @@ class MLP:
     def copy(self) -> MLP:
         """An independent copy (parameters, running statistics, mode and dropout stream)."""
         twin = object.__new__(MLP)
-        twin.__dict__.update({k: v for k, v in self.__dict__.items()
-                              if k not in ("_params", "layers", "rng", "_cache", "sizes", "_spec")})
+        twin.__dict__.update(
+            {
+                k: v
+                for k, v in self.__dict__.items()
+                if k not in ("_params", "layers", "rng", "_cache", "sizes", "_spec")
+            }
+        )
         twin.sizes, twin._spec, twin._config = list(self.sizes), list(self._spec), dict(self._config)
         twin._params = self._params.copy()
         twin._build_layers()
@@ -392,9 +430,11 @@ class MLP:
             mine = self.layers[self._layer_index(index)]
             theirs = other.layers[other._layer_index(index)]
             if (mine.n_in, mine.n_out, mine.batch_norm) != (theirs.n_in, theirs.n_out, theirs.batch_norm):
-                raise ValueError(f"layer {index} has shape {(mine.n_in, mine.n_out)} "
-                                 f"(batch_norm={mine.batch_norm}) here but {(theirs.n_in, theirs.n_out)} "
-                                 f"(batch_norm={theirs.batch_norm}) in other; they must match")
+                raise ValueError(
+                    f"layer {index} has shape {(mine.n_in, mine.n_out)} "
+                    f"(batch_norm={mine.batch_norm}) here but {(theirs.n_in, theirs.n_out)} "
+                    f"(batch_norm={theirs.batch_norm}) in other; they must match"
+                )
             self._params[mine.span] = other._params[theirs.span]
             if mine.batch_norm:
                 mine.running_mean[...] = theirs.running_mean
@@ -431,8 +471,10 @@ class MLP:
         extras += ["batch_norm"] if self._config["batch_norm"] else []
         extras += [f"l2={self.l2}"] if self.l2 else []
         acts = sorted({a for a, _, _ in self._spec[:-1]}) or ["-"]
-        return (f"MLP({'-'.join(map(str, self.sizes))}, {'/'.join(acts)}, {self.loss_name}, "
-                f"{self.dtype.name}, {self.n_params:,} params{''.join(', ' + e for e in extras)})")
+        return (
+            f"MLP({'-'.join(map(str, self.sizes))}, {'/'.join(acts)}, {self.loss_name}, "
+            f"{self.dtype.name}, {self.n_params:,} params{''.join(', ' + e for e in extras)})"
+        )
 
     # ----------------------------------------------------------------------- forward
     def _inputs(self, X):
@@ -476,7 +518,7 @@ class MLP:
         Uses raw 32-bit random integers (``u ≥ p·2³²`` keeps a unit): twice as fast as
         ``rng.random`` and exact to 2⁻³².
         """
-        bits = self.rng.bit_generator.random_raw((mask.size + 1) // 2).view(np.uint32)[:mask.size]
+        bits = self.rng.bit_generator.random_raw((mask.size + 1) // 2).view(np.uint32)[: mask.size]
         keep = np.greater_equal(bits, min(round(p * 2.0**32), 2**32 - 1)).reshape(mask.shape)
         np.multiply(keep, 1.0 / (1.0 - p), out=mask)
 
@@ -509,8 +551,10 @@ class MLP:
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (evaluation mode): softmax rows (n, K), or σ(z) (n,) for one output."""
         if not self.is_classifier:
-            raise ValueError("predict_proba needs a classifier; this network is a regression "
-                             "(loss 'mse' with one output): use forward or predict")
+            raise ValueError(
+                "predict_proba needs a classifier; this network is a regression "
+                "(loss 'mse' with one output): use forward or predict"
+            )
         z = self._forward(self._inputs(X), False)
         return sigmoid(z[:, 0]) if self.loss_name == "binary_cross_entropy" else softmax(z)
 
@@ -526,8 +570,7 @@ class MLP:
     def accuracy(self, X, y) -> float:
         """Fraction of correctly predicted labels (evaluation mode); ``y`` labels or one-hot rows."""
         if not self.is_classifier:
-            raise ValueError("accuracy needs a classifier; this network is a regression "
-                             "(loss 'mse' with one output)")
+            raise ValueError("accuracy needs a classifier; this network is a regression (loss 'mse' with one output)")
         y = np.asarray(y)
         if y.ndim == 2:
             y = y.argmax(axis=1)
@@ -549,13 +592,16 @@ class MLP:
         if self.loss_name == "binary_cross_entropy":
             y = y.reshape(n, -1)
             if y.shape[1] != 1 or (y.size and (y.min() < 0 or y.max() > 1)):
-                raise ValueError(f"y must hold labels 0/1 (or probabilities in [0, 1]), one per row, "
-                                 f"got shape {np.shape(y)} with values in {y.min()}..{y.max()}")
+                raise ValueError(
+                    f"y must hold labels 0/1 (or probabilities in [0, 1]), one per row, "
+                    f"got shape {np.shape(y)} with values in {y.min()}..{y.max()}"
+                )
             return y.astype(self.dtype, copy=False)
         if integer and y.ndim == 1 and (self.loss_name != "mse" or K > 1):
             if y.min() < 0 or y.max() >= K:
-                raise ValueError(f"y must hold class labels in 0..{K - 1}, got values in "
-                                 f"{int(y.min())}..{int(y.max())}")
+                raise ValueError(
+                    f"y must hold class labels in 0..{K - 1}, got values in {int(y.min())}..{int(y.max())}"
+                )
             if self.loss_name == "cross_entropy":
                 return y
             onehot = np.zeros((n, K), self.dtype)
@@ -586,16 +632,16 @@ class MLP:
         else:
             shifted, e, total = _shifted_exp(z)
             if name == "cross_entropy":
-                if t.ndim == 1:   # labels: −log p_y = log Σ e − shifted_y
+                if t.ndim == 1:  # labels: −log p_y = log Σ e − shifted_y
                     loss = float(np.add.reduce(np.log(total[:, 0]) - shifted[np.arange(n), t])) / n
-                else:             # probability rows: −Σ_k t_k log p_k
+                else:  # probability rows: −Σ_k t_k log p_k
                     loss = float(-np.einsum("ij,ij->", t, shifted - np.log(total))) / n
                 if want_grad:
                     e /= total
                     if t.ndim == 1:
                         e[np.arange(n), t] -= 1
                     else:
-                        e *= t.sum(axis=1, keepdims=True)   # ∂/∂z = p Σ_k t_k − t
+                        e *= t.sum(axis=1, keepdims=True)  # ∂/∂z = p Σ_k t_k − t
                         e -= t
                     e /= n
                     dz = e
@@ -650,14 +696,14 @@ class MLP:
         buffers = self._cache[(len(delta), training)]
         for layer, buf in zip(reversed(self.layers), reversed(buffers)):
             gW, gb, ggamma, gbeta = layer.views(grad)
-            if layer.index < len(self.layers) - 1:      # hidden layer: delta = ∂L/∂(its output)
+            if layer.index < len(self.layers) - 1:  # hidden layer: delta = ∂L/∂(its output)
                 if buf.mask is not None:
                     delta *= buf.mask
                 _times_derivative(layer.activation, delta, buf.a, buf.scratch)
                 if layer.batch_norm:
                     self._batch_norm_backward(layer, buf, delta, training, ggamma, gbeta)
             np.matmul(buf.input.T, delta, out=gW)
-            np.matmul(buf.ones, delta, out=gb)          # Σ_n δ_n, as a fast vector-matrix product
+            np.matmul(buf.ones, delta, out=gb)  # Σ_n δ_n, as a fast vector-matrix product
             if self.l2:
                 gW += self.l2 * layer.W
             if layer.index > 0:

@@ -9,6 +9,7 @@ Inputs are deliberately loose: a trajectory may be a ``train.descend`` result (a
 with ``.points`` and ``.diverged_at``) or a plain array of points; a loss curve may be a
 ``train.fit`` history (anything with ``.loss``) or a plain array.
 """
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -36,9 +37,21 @@ STYLE = {
 }
 #: One colour per optimizer name, so a method keeps its colour across the course.
 COLORS = {
-    "GD": "#1f77b4", "SGD": "#1f77b4", "Momentum": "#ff7f0e", "SGDM": "#ff7f0e", "Heavy ball": "#ff7f0e",
-    "Nesterov": "#8c564b", "Adagrad": "#2ca02c", "RMSprop": "#d62728", "RMSProp": "#d62728", "Adam": "#9467bd",
-    "AdamW": "#e377c2", "AMSGrad": "#17becf", "NAdam": "#bcbd22", "RAdam": "#7f7f7f", "AdaBound": "#393b79",
+    "GD": "#1f77b4",
+    "SGD": "#1f77b4",
+    "Momentum": "#ff7f0e",
+    "SGDM": "#ff7f0e",
+    "Heavy ball": "#ff7f0e",
+    "Nesterov": "#8c564b",
+    "Adagrad": "#2ca02c",
+    "RMSprop": "#d62728",
+    "RMSProp": "#d62728",
+    "Adam": "#9467bd",
+    "AdamW": "#e377c2",
+    "AMSGrad": "#17becf",
+    "NAdam": "#bcbd22",
+    "RAdam": "#7f7f7f",
+    "AdaBound": "#393b79",
     "Lookahead": "#2e7d32",
 }
 DIVERGED = "#d62728"
@@ -106,8 +119,7 @@ def _single_runs(paths):
     return out
 
 
-def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels=True, filled=True,
-            show_minimum=True):
+def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels=True, filled=True, show_minimum=True):
     """Contour plot of a 2-D ``surface`` over explicit ``bounds`` ((x_min, x_max), (y_min, y_max)).
 
     ``levels`` is a number of levels, spaced logarithmically above the minimum when
@@ -134,8 +146,15 @@ def contour(surface, ax=None, bounds=None, levels=30, resolution=200, log_levels
     ax.contour(X, Y, Z, levels=lv, colors="white", linewidths=0.4, alpha=0.6)
     minimum = getattr(surface, "minimum", None) if show_minimum else None
     if minimum is not None:
-        ax.plot(*np.asarray(minimum)[:2], marker="*", color="white", markersize=14, markeredgecolor="black",
-                linestyle="none", label="minimum")
+        ax.plot(
+            *np.asarray(minimum)[:2],
+            marker="*",
+            color="white",
+            markersize=14,
+            markeredgecolor="black",
+            linestyle="none",
+            label="minimum",
+        )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel(r"$\theta_1$")
@@ -157,13 +176,17 @@ def trajectories(surface, paths, ax=None, bounds=None, title=None, markers=True,
         points, diverged = _points_and_divergence(path)
         shown = points[:diverged] if diverged is not None else points
         text = f"{label} (diverged at step {diverged})" if diverged is not None else label
-        ax.plot(shown[:, 0], shown[:, 1], "-", color=color, label=text, marker="." if markers else None,
-                markersize=3)
+        ax.plot(shown[:, 0], shown[:, 1], "-", color=color, label=text, marker="." if markers else None, markersize=3)
         if len(shown):
             ax.plot(*shown[0, :2], "o", color=color, markersize=6, markeredgecolor="black")
             end_marker = "x" if diverged is not None else "s"
-            ax.plot(*shown[-1, :2], end_marker, color=DIVERGED if diverged is not None else color,
-                    markersize=9 if diverged is not None else 6, markeredgewidth=2.5 if diverged is not None else 1)
+            ax.plot(
+                *shown[-1, :2],
+                end_marker,
+                color=DIVERGED if diverged is not None else color,
+                markersize=9 if diverged is not None else 6,
+                markeredgewidth=2.5 if diverged is not None else 1,
+            )
     ax.legend(loc="best")
     if title:
         ax.set_title(title)
@@ -190,8 +213,15 @@ def curve_1d(surface, paths=None, ax=None, bounds=None, resolution=400, title=No
         if diverged is not None:
             ax.plot(shown[-1, 0], ys[-1], "x", color=DIVERGED, markersize=12, markeredgewidth=3, label=label)
         else:
-            ax.plot(shown[-1, 0], ys[-1], "o", color=color, markersize=11, markeredgecolor="black",
-                    label=f"{label}: ends at θ = {shown[-1, 0]:.2f}")
+            ax.plot(
+                shown[-1, 0],
+                ys[-1],
+                "o",
+                color=color,
+                markersize=11,
+                markeredgecolor="black",
+                label=f"{label}: ends at θ = {shown[-1, 0]:.2f}",
+            )
     ax.set_xlim(x0, x1)
     ax.set_xlabel(r"parameter $\theta$")
     ax.set_ylabel(r"loss $L(\theta)$")
@@ -210,7 +240,7 @@ def _keep_in_view(ax, low, high, log):
             margin = 0.05 * (b - a)
             if b + margin > 300:
                 bottom, top = a - margin, min(b + margin, 308.0)
-                ax.set_ylim(10 ** bottom, 10 ** top)
+                ax.set_ylim(10**bottom, 10**top)
                 # matplotlib's log locator would ask for decades beyond 1e308: name the decades here
                 stride = max(1, int(np.ceil((top - bottom) / 8)))
                 ax.yaxis.set_major_locator(mpl.ticker.FixedLocator(10.0 ** np.arange(np.ceil(bottom), top, stride)))
@@ -219,8 +249,7 @@ def _keep_in_view(ax, low, high, log):
         ax.set_ylim(max(low, -1.7e308), min(high, 1.7e308))
 
 
-def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss", title=None, x=None,
-                colors=None):
+def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss", title=None, x=None, colors=None):
     """Loss against step for several runs: ``{label: array or history with .loss}``.
 
     Arrays of shape (steps, runs) are drawn as the median with a band from the minimum to the
@@ -268,8 +297,17 @@ def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel="training loss"
         if first_bad is not None:
             ax.plot(steps[len(shown) - 1], shown[-1], "x", color=DIVERGED, markersize=12, markeredgewidth=3)
     if notes:
-        ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", va="center", color=DIVERGED,
-                fontsize=12, fontweight="bold")
+        ax.text(
+            0.5,
+            0.5,
+            "\n".join(notes),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=DIVERGED,
+            fontsize=12,
+            fontweight="bold",
+        )
     log = log and any(line.get_ydata().size and np.nanmin(line.get_ydata()) > 0 for line in ax.get_lines())
     if log:
         with np.errstate(over="ignore"):  # autoscaling a loss near 1e308 overflows: _keep_in_view repairs it
@@ -302,8 +340,19 @@ def schedules(named, steps, ax=None, title=None, log=False):
     return ax
 
 
-def heatmap(values, x_ticks, y_ticks, ax=None, xlabel="", ylabel="", title=None, fmt="{:.2f}", cbar_label="",
-            best="min", log_color=False):
+def heatmap(
+    values,
+    x_ticks,
+    y_ticks,
+    ax=None,
+    xlabel="",
+    ylabel="",
+    title=None,
+    fmt="{:.2f}",
+    cbar_label="",
+    best="min",
+    log_color=False,
+):
     """A labelled grid (e.g. final loss for learning rate × batch size), the best cell outlined.
 
     Non-finite cells (diverged runs) are shown in grey with the text "div.".
@@ -321,8 +370,15 @@ def heatmap(values, x_ticks, y_ticks, ax=None, xlabel="", ylabel="", title=None,
         if np.isfinite(v):  # dark text on light cells, light text on dark ones
             red, green, blue, _ = image.cmap(image.norm(v))
             light = 0.299 * red + 0.587 * green + 0.114 * blue > 0.5
-        ax.text(c, r, fmt.format(v) if np.isfinite(v) else "div.", ha="center", va="center", fontsize=8,
-                color="black" if not np.isfinite(v) or light else "white")
+        ax.text(
+            c,
+            r,
+            fmt.format(v) if np.isfinite(v) else "div.",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if not np.isfinite(v) or light else "white",
+        )
     if best and np.isfinite(values).any():
         r, c = np.unravel_index(np.nanargmin(values) if best == "min" else np.nanargmax(values), values.shape)
         ax.add_patch(mpl.patches.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2.5))
@@ -350,8 +406,10 @@ def animate(surface, paths, frames=None, interval=60, bounds=None, title=None):
     frames = min(n, 120) if frames is None else int(_validate.number("frames", frames, low=1, integer=True))
     fig, ax = plt.subplots()
     contour(surface, ax=ax, bounds=bounds)
-    lines = {label: ax.plot([], [], "-o", color=color, markersize=3, label=label)[0]
-             for color, label in zip(_colors(paths), paths)}
+    lines = {
+        label: ax.plot([], [], "-o", color=color, markersize=3, label=label)[0]
+        for color, label in zip(_colors(paths), paths)
+    }
     ax.legend(loc="best")
     if title:
         ax.set_title(title)

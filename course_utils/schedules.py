@@ -17,6 +17,7 @@ legend). ``t`` may be an integer or an integer array (vectorised)::
 ``t``, i.e. after ``t`` calls of ``scheduler.step()``; pass a schedule as the ``lr`` of any
 :mod:`course_utils.optim` optimizer.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,8 +26,19 @@ import numpy as np
 
 from ._validate import number
 
-__all__ = ["Schedule", "constant", "step_decay", "exponential", "inverse_sqrt", "cosine", "cosine_restarts",
-           "warmup", "cyclic", "one_cycle", "noam"]
+__all__ = [
+    "Schedule",
+    "constant",
+    "step_decay",
+    "exponential",
+    "inverse_sqrt",
+    "cosine",
+    "cosine_restarts",
+    "warmup",
+    "cyclic",
+    "one_cycle",
+    "noam",
+]
 
 
 class Schedule:
@@ -115,8 +127,13 @@ def cosine(lr, total_steps, lr_min=0.0):
     """
     lr, lr_min = _rate("lr", lr), _rate("lr_min", lr_min)
     total_steps = _count("total_steps", total_steps)
-    return Schedule(lambda t: lr_min + (lr - lr_min) * (1 + np.cos(np.pi * t / total_steps)) / 2,
-                    "cosine", lr=lr, total_steps=total_steps, lr_min=lr_min)
+    return Schedule(
+        lambda t: lr_min + (lr - lr_min) * (1 + np.cos(np.pi * t / total_steps)) / 2,
+        "cosine",
+        lr=lr,
+        total_steps=total_steps,
+        lr_min=lr_min,
+    )
 
 
 def cosine_restarts(lr, first_period, period_mult=1, lr_min=0.0):
@@ -132,7 +149,7 @@ def cosine_restarts(lr, first_period, period_mult=1, lr_min=0.0):
     first_period, period_mult = _count("first_period", first_period), _count("period_mult", period_mult)
 
     def start_of_period(n):  # the n-th period (from 0) starts at T0 (m^n - 1) / (m - 1)
-        return first_period * (period_mult ** n - 1) // (period_mult - 1)
+        return first_period * (period_mult**n - 1) // (period_mult - 1)
 
     def rule(t):
         if period_mult == 1:
@@ -140,11 +157,10 @@ def cosine_restarts(lr, first_period, period_mult=1, lr_min=0.0):
         else:
             n = np.floor(np.log(t / first_period * (period_mult - 1) + 1) / math.log(period_mult)).astype(np.int64)
             n = n - (start_of_period(n) > t) + (start_of_period(n + 1) <= t)  # repair rounding of the log
-            since, period = t - start_of_period(n), first_period * period_mult ** n
+            since, period = t - start_of_period(n), first_period * period_mult**n
         return lr_min + (lr - lr_min) * (1 + np.cos(np.pi * since / period)) / 2
 
-    return Schedule(rule, "cosine_restarts", lr=lr, first_period=first_period, period_mult=period_mult,
-                    lr_min=lr_min)
+    return Schedule(rule, "cosine_restarts", lr=lr, first_period=first_period, period_mult=period_mult, lr_min=lr_min)
 
 
 def warmup(base, warmup_steps, start_factor=0.0):
@@ -225,8 +241,10 @@ def one_cycle(lr_max, total_steps, pct_start=0.3, div_factor=25.0, final_div_fac
     final_div_factor = number("final_div_factor", final_div_factor, low=0, low_open=True)
     rise_end = pct_start * total_steps - 1
     if not 0 < rise_end < total_steps - 1:
-        raise ValueError(f"pct_start * total_steps must lie in (1, total_steps): both phases need steps; got "
-                         f"pct_start={pct_start} and total_steps={total_steps}")
+        raise ValueError(
+            f"pct_start * total_steps must lie in (1, total_steps): both phases need steps; got "
+            f"pct_start={pct_start} and total_steps={total_steps}"
+        )
     lr_start = lr_max / div_factor
     lr_end = lr_start / final_div_factor
 
@@ -240,8 +258,15 @@ def one_cycle(lr_max, total_steps, pct_start=0.3, div_factor=25.0, final_div_fac
         falling = anneal(lr_max, lr_end, (t - rise_end) / (total_steps - 1 - rise_end))
         return np.where(t <= rise_end, rising, falling)
 
-    return Schedule(rule, "one_cycle", lr_max=lr_max, total_steps=total_steps, pct_start=pct_start,
-                    div_factor=div_factor, final_div_factor=final_div_factor)
+    return Schedule(
+        rule,
+        "one_cycle",
+        lr_max=lr_max,
+        total_steps=total_steps,
+        pct_start=pct_start,
+        div_factor=div_factor,
+        final_div_factor=final_div_factor,
+    )
 
 
 def noam(d_model, warmup_steps, scale=1.0):
@@ -258,6 +283,6 @@ def noam(d_model, warmup_steps, scale=1.0):
 
     def rule(t):
         n = t + 1.0
-        return scale * d_model ** -0.5 * np.minimum(n ** -0.5, n * warmup_steps ** -1.5)
+        return scale * d_model**-0.5 * np.minimum(n**-0.5, n * warmup_steps**-1.5)
 
     return Schedule(rule, "noam", d_model=d_model, warmup_steps=warmup_steps, scale=scale)

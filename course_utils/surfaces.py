@@ -22,6 +22,7 @@ The factories: :func:`elongated`, :func:`quadratic`, :func:`product_loss` (alias
 :func:`w1w2`), :func:`rosenbrock`, :func:`saddle`, :func:`himmelblau`, :func:`bumpy_1d`,
 :func:`reddi_online`; :data:`ALL` / :func:`catalogue` map names to factories.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,9 +33,24 @@ import numpy as np
 from . import _validate
 
 __all__ = [
-    "Surface", "QuadraticForm", "ProductLoss", "Rosenbrock", "Himmelblau", "Bumpy1D", "ReddiOnline",
-    "elongated", "quadratic", "product_loss", "w1w2", "rosenbrock", "saddle", "himmelblau",
-    "bumpy_1d", "reddi_online", "ALL", "catalogue",
+    "Surface",
+    "QuadraticForm",
+    "ProductLoss",
+    "Rosenbrock",
+    "Himmelblau",
+    "Bumpy1D",
+    "ReddiOnline",
+    "elongated",
+    "quadratic",
+    "product_loss",
+    "w1w2",
+    "rosenbrock",
+    "saddle",
+    "himmelblau",
+    "bumpy_1d",
+    "reddi_online",
+    "ALL",
+    "catalogue",
 ]
 
 
@@ -115,7 +131,8 @@ class Surface:
         if theta.ndim == 0 or theta.shape[-1] != self.dim:
             raise ValueError(
                 f"theta must have shape (..., {self.dim}) for the surface {self.name!r} (last axis = dim = "
-                f"{self.dim}); got shape {theta.shape}")
+                f"{self.dim}); got shape {theta.shape}"
+            )
         return theta if np.issubdtype(theta.dtype, np.floating) else theta.astype(np.float64)
 
     def _value(self, theta, step):  # pragma: no cover - abstract
@@ -144,8 +161,9 @@ class QuadraticForm(Surface):
         A = np.array(A, dtype=float)
         self.A = (A + A.T) / 2
         self.center = np.array(center, dtype=float)
-        self.eigenvalues = np.sort(np.linalg.eigvalsh(self.A) if eigenvalues is None
-                                   else np.array(eigenvalues, dtype=float))
+        self.eigenvalues = np.sort(
+            np.linalg.eigvalsh(self.A) if eigenvalues is None else np.array(eigenvalues, dtype=float)
+        )
         self.L, self.mu = float(self.eigenvalues[-1]), float(self.eigenvalues[0])
         self.condition_number = self.L / self.mu if self.mu > 0 else math.inf
         super().__init__(dim=len(self.center), **surface_kwargs)
@@ -189,7 +207,7 @@ class QuadraticForm(Surface):
         self._require_convex("optimal_heavy_ball")
         root = math.sqrt(self.condition_number)
         rate = (root - 1.0) / (root + 1.0)
-        return 4.0 / (math.sqrt(self.L) + math.sqrt(self.mu)) ** 2, rate ** 2, rate
+        return 4.0 / (math.sqrt(self.L) + math.sqrt(self.mu)) ** 2, rate**2, rate
 
 
 def elongated(flat=0.01, steep=200.0):
@@ -221,10 +239,15 @@ def elongated(flat=0.01, steep=200.0):
     flat = _validate.number("flat", flat, low=0, low_open=True)
     steep = _validate.number("steep", steep, low=0, low_open=True)
     return QuadraticForm(
-        np.diag([flat, steep]), np.zeros(2), eigenvalues=[flat, steep],
+        np.diag([flat, steep]),
+        np.zeros(2),
+        eigenvalues=[flat, steep],
         name="elongated",
         formula=rf"L(\theta) = \tfrac{{1}}{{2}}\,({flat:g}\,\theta_1^2 + {steep:g}\,\theta_2^2)",
-        bounds=((-12.0, 4.0), (-0.15, 0.15)), start=(-10.0, 0.1), minimum=(0.0, 0.0))
+        bounds=((-12.0, 4.0), (-0.15, 0.15)),
+        start=(-10.0, 0.1),
+        minimum=(0.0, 0.0),
+    )
 
 
 def _rotation(dim, angle, seed):
@@ -264,10 +287,15 @@ def quadratic(condition_number, dim=2, *, angle=None, seed=None):
     start = rotation @ np.ones(dim)
     half = math.ceil(15 * float(np.max(np.abs(start)))) / 10  # 1.5 x the start, rounded up
     return QuadraticForm(
-        rotation @ np.diag(eigenvalues) @ rotation.T, np.zeros(dim), eigenvalues=eigenvalues,
+        rotation @ np.diag(eigenvalues) @ rotation.T,
+        np.zeros(dim),
+        eigenvalues=eigenvalues,
         name=f"quadratic κ={kappa:g}",
         formula=rf"L(\theta) = \tfrac{{1}}{{2}}\,\theta^\top A\,\theta,\quad \kappa(A) = {kappa:g}",
-        bounds=((-half, half), (-half, half)) if dim == 2 else None, start=start, minimum=np.zeros(dim))
+        bounds=((-half, half), (-half, half)) if dim == 2 else None,
+        start=start,
+        minimum=np.zeros(dim),
+    )
 
 
 def saddle():
@@ -276,9 +304,15 @@ def saddle():
     Unbounded below (``minimum`` is None). Gradient descent from the start, close to the
     :math:`\theta_1` axis, first slows down near the saddle, then leaves along :math:`\theta_2`.
     """
-    return QuadraticForm(np.diag([2.0, -2.0]), np.zeros(2), name="saddle",
-                         formula=r"L(\theta) = \theta_1^2 - \theta_2^2",
-                         bounds=((-2.0, 2.0), (-2.0, 2.0)), start=(-1.8, 0.01), minimum=None)
+    return QuadraticForm(
+        np.diag([2.0, -2.0]),
+        np.zeros(2),
+        name="saddle",
+        formula=r"L(\theta) = \theta_1^2 - \theta_2^2",
+        bounds=((-2.0, 2.0), (-2.0, 2.0)),
+        start=(-1.8, 0.01),
+        minimum=None,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,10 +355,15 @@ class ProductLoss(Surface):
         root = math.sqrt(abs(self.best_product))
         minimum = (root, root) if self.best_product >= 0 else (root, -root)
         one_sample = self.x.shape == (1,) and self.x[0] == 1 and self.y_hat[0] == 1
-        formula = (r"L(w) = (1 - w_1 w_2)^2" if one_sample
-                   else r"L(w) = \sum_n (\hat y_n - w_1 w_2 x_n)^2")
-        super().__init__(dim=2, name="w1·w2·x", formula=formula, bounds=((-2.0, 2.0), (-2.0, 2.0)),
-                         start=(-1.5, 1.4), minimum=minimum)
+        formula = r"L(w) = (1 - w_1 w_2)^2" if one_sample else r"L(w) = \sum_n (\hat y_n - w_1 w_2 x_n)^2"
+        super().__init__(
+            dim=2,
+            name="w1·w2·x",
+            formula=formula,
+            bounds=((-2.0, 2.0), (-2.0, 2.0)),
+            start=(-1.5, 1.4),
+            minimum=minimum,
+        )
         self.min_value = float(self.value(self.minimum))
 
     def _residuals(self, theta):
@@ -333,7 +372,7 @@ class ProductLoss(Surface):
 
     def _value(self, theta, step):
         _, r = self._residuals(theta)
-        return np.sum(r ** 2, axis=-1)
+        return np.sum(r**2, axis=-1)
 
     def _grad(self, theta, step):
         _, r = self._residuals(theta)
@@ -345,7 +384,7 @@ class ProductLoss(Surface):
         dL_dp, d2L_dp2 = -2.0 * (r @ self.x), 2.0 * (self.x @ self.x)
         w1, w2 = theta[..., 0], theta[..., 1]
         off = d2L_dp2 * product + dL_dp
-        return _as_matrix([[d2L_dp2 * w2 ** 2, off], [off, d2L_dp2 * w1 ** 2]])
+        return _as_matrix([[d2L_dp2 * w2**2, off], [off, d2L_dp2 * w1**2]])
 
 
 def product_loss(x=1.0, y_hat=1.0):
@@ -374,22 +413,27 @@ class Rosenbrock(Surface):
         self.a = _validate.number("a", a)
         self.b = _validate.number("b", b, low=0, low_open=True)
         s = max(1.0, abs(self.a))
-        super().__init__(dim=2, name="rosenbrock", formula=rf"L = ({self.a:g} - x)^2 + {self.b:g}\,(y - x^2)^2",
-                         bounds=((-2.0 * s, 2.0 * s), (-1.0 * s, 3.0 * s)), start=(-1.2 * s, 1.0 * s),
-                         minimum=(self.a, self.a ** 2))
+        super().__init__(
+            dim=2,
+            name="rosenbrock",
+            formula=rf"L = ({self.a:g} - x)^2 + {self.b:g}\,(y - x^2)^2",
+            bounds=((-2.0 * s, 2.0 * s), (-1.0 * s, 3.0 * s)),
+            start=(-1.2 * s, 1.0 * s),
+            minimum=(self.a, self.a**2),
+        )
 
     def _value(self, theta, step):
         x, y = theta[..., 0], theta[..., 1]
-        return (self.a - x) ** 2 + self.b * (y - x ** 2) ** 2
+        return (self.a - x) ** 2 + self.b * (y - x**2) ** 2
 
     def _grad(self, theta, step):
         x, y = theta[..., 0], theta[..., 1]
-        return np.stack([-2 * (self.a - x) - 4 * self.b * x * (y - x ** 2), 2 * self.b * (y - x ** 2)], axis=-1)
+        return np.stack([-2 * (self.a - x) - 4 * self.b * x * (y - x**2), 2 * self.b * (y - x**2)], axis=-1)
 
     def _hessian(self, theta, step):
         x, y = theta[..., 0], theta[..., 1]
         b = self.b
-        return _as_matrix([[2 - 4 * b * (y - x ** 2) + 8 * b * x ** 2, -4 * b * x], [-4 * b * x, 2 * b]])
+        return _as_matrix([[2 - 4 * b * (y - x**2) + 8 * b * x**2, -4 * b * x], [-4 * b * x, 2 * b]])
 
 
 def rosenbrock(a=1.0, b=100.0):
@@ -409,17 +453,23 @@ class Himmelblau(Surface):
 
     def __init__(self):
         self.minima = np.array([[3.0, 2.0], [-2.805118, 3.131313], [-3.779310, -3.283186], [3.584428, -1.848127]])
-        super().__init__(dim=2, name="himmelblau", formula=r"L = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
-                         bounds=((-5.0, 5.0), (-5.0, 5.0)), start=(0.0, 0.0), minimum=(3.0, 2.0))
+        super().__init__(
+            dim=2,
+            name="himmelblau",
+            formula=r"L = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+            bounds=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(0.0, 0.0),
+            minimum=(3.0, 2.0),
+        )
 
     @staticmethod
     def _uv(theta):
         x, y = theta[..., 0], theta[..., 1]
-        return x, y, x ** 2 + y - 11, x + y ** 2 - 7
+        return x, y, x**2 + y - 11, x + y**2 - 7
 
     def _value(self, theta, step):
         _, _, u, v = self._uv(theta)
-        return u ** 2 + v ** 2
+        return u**2 + v**2
 
     def _grad(self, theta, step):
         x, y, u, v = self._uv(theta)
@@ -427,7 +477,7 @@ class Himmelblau(Surface):
 
     def _hessian(self, theta, step):
         x, y, u, v = self._uv(theta)
-        return _as_matrix([[4 * u + 8 * x ** 2 + 2, 4 * x + 4 * y], [4 * x + 4 * y, 2 + 4 * v + 8 * y ** 2]])
+        return _as_matrix([[4 * u + 8 * x**2 + 2, 4 * x + 4 * y], [4 * x + 4 * y, 2 + 4 * v + 8 * y**2]])
 
 
 def himmelblau():
@@ -468,24 +518,36 @@ class Bumpy1D(Surface):
     LOCAL_MINIMUM = -1.494214  #: where gradient descent from ``start`` stops
 
     def __init__(self):
-        super().__init__(dim=1, name="bumpy 1-D",
-                         formula=(r"L(x) = 1 - \tanh(2(x+3)) - 0.3\,e^{-(x+1.5)^2/0.18}"
-                                  r" - e^{-(x-3)^2/0.32} + 1 + \tanh(2(x-4.5))"),
-                         bounds=(-5.0, 5.5), start=(-4.0,), minimum=(2.996882,))
+        super().__init__(
+            dim=1,
+            name="bumpy 1-D",
+            formula=(
+                r"L(x) = 1 - \tanh(2(x+3)) - 0.3\,e^{-(x+1.5)^2/0.18}"
+                r" - e^{-(x-3)^2/0.32} + 1 + \tanh(2(x-4.5))"
+            ),
+            bounds=(-5.0, 5.5),
+            start=(-4.0,),
+            minimum=(2.996882,),
+        )
 
     @staticmethod
     def _pieces(x):
         """(value, first, second derivative) of each term, summed."""
         t_left, t_right = np.tanh(2 * (x + 3)), np.tanh(2 * (x - 4.5))
-        e_local = 0.3 * np.exp(-(x + 1.5) ** 2 / 0.18)
-        e_global = np.exp(-(x - 3) ** 2 / 0.32)
+        e_local = 0.3 * np.exp(-((x + 1.5) ** 2) / 0.18)
+        e_global = np.exp(-((x - 3) ** 2) / 0.32)
         value = (1 - t_left) - e_local - e_global + (1 + t_right)
         # d/dx tanh(2u) = 2(1 - tanh²);  d/dx e^{-(x-m)²/c} = -2(x-m)/c · e
-        first = (-2 * (1 - t_left ** 2) + 2 * (x + 1.5) / 0.18 * e_local + 2 * (x - 3) / 0.32 * e_global
-                 + 2 * (1 - t_right ** 2))
+        first = (
+            -2 * (1 - t_left**2) + 2 * (x + 1.5) / 0.18 * e_local + 2 * (x - 3) / 0.32 * e_global + 2 * (1 - t_right**2)
+        )
         # d²/dx² tanh(2u) = -8 tanh (1 - tanh²);  d²/dx² e = (4(x-m)²/c² - 2/c) e
-        second = (8 * t_left * (1 - t_left ** 2) - (4 * (x + 1.5) ** 2 / 0.18 ** 2 - 2 / 0.18) * e_local
-                  - (4 * (x - 3) ** 2 / 0.32 ** 2 - 2 / 0.32) * e_global - 8 * t_right * (1 - t_right ** 2))
+        second = (
+            8 * t_left * (1 - t_left**2)
+            - (4 * (x + 1.5) ** 2 / 0.18**2 - 2 / 0.18) * e_local
+            - (4 * (x - 3) ** 2 / 0.32**2 - 2 / 0.32) * e_global
+            - 8 * t_right * (1 - t_right**2)
+        )
         return value, first, second
 
     def _value(self, theta, step):
@@ -526,9 +588,15 @@ class ReddiOnline(Surface):
 
     def __init__(self, C=3.0):
         self.C = _validate.number("C", C, low=2, low_open=True)
-        super().__init__(dim=1, name=f"Reddi online (C={self.C:g})",
-                         formula=rf"f_t(x) = {self.C:g}\,x \ \text{{if }} t \bmod 3 = 1,\ -x \text{{ otherwise}}",
-                         bounds=(-1.0, 1.0), start=(0.0,), minimum=(-1.0,), project=self._clip)
+        super().__init__(
+            dim=1,
+            name=f"Reddi online (C={self.C:g})",
+            formula=rf"f_t(x) = {self.C:g}\,x \ \text{{if }} t \bmod 3 = 1,\ -x \text{{ otherwise}}",
+            bounds=(-1.0, 1.0),
+            start=(0.0,),
+            minimum=(-1.0,),
+            project=self._clip,
+        )
 
     @staticmethod
     def _clip(theta):

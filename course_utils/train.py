@@ -14,6 +14,7 @@ One step of :func:`fit`, for a mini-batch ``B`` drawn by :func:`course_utils.dat
     g ← grad_transform(g, t)                 # optional hook, e.g. gradient noise (C07.3)
     θ ← optimizer.step(θ, g)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -103,11 +104,16 @@ class History:
         return int(self.samples[-1]) if len(self.samples) else 0
 
     def __repr__(self) -> str:
-        last = f", val_accuracy={self.val_accuracy[-1]:.4f}" if len(self.val_accuracy) and \
-            np.isfinite(self.val_accuracy[-1]) else ""
+        last = (
+            f", val_accuracy={self.val_accuracy[-1]:.4f}"
+            if len(self.val_accuracy) and np.isfinite(self.val_accuracy[-1])
+            else ""
+        )
         final = f", loss={self.loss[-1]:.4g}" if len(self.loss) else ""
-        return (f"History(steps={self.steps}, samples={self.samples_seen}{final}{last}, "
-                f"stopped_by={self.stopped_by!r}, diverged_at={self.diverged_at})")
+        return (
+            f"History(steps={self.steps}, samples={self.samples_seen}{final}{last}, "
+            f"stopped_by={self.stopped_by!r}, diverged_at={self.diverged_at})"
+        )
 
 
 def _norm(g) -> float:
@@ -146,13 +152,29 @@ class _Plan:
     total: int
 
 
-def _plan(X, y, optimizer, *, epochs, steps, max_samples, batch_size, drop_last, X_val, y_val, eval_every,
-          patience, clip_norm, grad_transform, callback) -> _Plan:
+def _plan(
+    X,
+    y,
+    optimizer,
+    *,
+    epochs,
+    steps,
+    max_samples,
+    batch_size,
+    drop_last,
+    X_val,
+    y_val,
+    eval_every,
+    patience,
+    clip_norm,
+    grad_transform,
+    callback,
+) -> _Plan:
     """Check every argument of :func:`fit` (each error names the argument); returns the plan."""
     if not callable(getattr(optimizer, "step", None)):
         raise ValueError(f"optimizer must have a step(params, grads) method, got {type(optimizer).__name__}")
     for name, values in (("X", X), ("y", y), ("X_val", X_val), ("y_val", y_val)):
-        values = np.asarray(values) if values is not None else None   # nan data would look like divergence
+        values = np.asarray(values) if values is not None else None  # nan data would look like divergence
         if values is not None and values.dtype.kind in "fc" and not np.all(np.isfinite(values)):
             raise ValueError(f"{name} must be finite, but it holds nan or inf values")
     batch_size = number("batch_size", batch_size, low=1, integer=True)
@@ -168,8 +190,9 @@ def _plan(X, y, optimizer, *, epochs, steps, max_samples, batch_size, drop_last,
         raise ValueError("X_val and y_val must be given together (or neither)")
     steps_per_epoch = len(y) // batch_size if drop_last else math.ceil(len(y) / batch_size)
     if steps_per_epoch == 0:
-        raise ValueError(f"batch_size must be <= the number of samples ({len(y)}) with "
-                         f"drop_last=True, got {batch_size}")
+        raise ValueError(
+            f"batch_size must be <= the number of samples ({len(y)}) with drop_last=True, got {batch_size}"
+        )
     eval_every = number("eval_every", steps_per_epoch if eval_every is None else eval_every, low=1, integer=True)
     if patience is not None:
         patience = number("patience", patience, low=1, integer=True)
@@ -180,12 +203,23 @@ def _plan(X, y, optimizer, *, epochs, steps, max_samples, batch_size, drop_last,
     for name, hook in (("grad_transform", grad_transform), ("callback", callback)):
         if hook is not None and not callable(hook):
             raise ValueError(f"{name} must be a callable or None, got {type(hook).__name__}")
-    per_epoch = len(y) - len(y) % batch_size if drop_last else len(y)   # samples per epoch
-    limits = [steps, epochs and epochs * steps_per_epoch,
-              max_samples and (max_samples // per_epoch) * steps_per_epoch
-              + math.ceil((max_samples % per_epoch) / batch_size)]
-    return _Plan(batch_size, epochs, steps, max_samples, eval_every, patience, clip_norm,
-                 total=min(n for n in limits if n is not None))
+    per_epoch = len(y) - len(y) % batch_size if drop_last else len(y)  # samples per epoch
+    limits = [
+        steps,
+        epochs and epochs * steps_per_epoch,
+        max_samples
+        and (max_samples // per_epoch) * steps_per_epoch + math.ceil((max_samples % per_epoch) / batch_size),
+    ]
+    return _Plan(
+        batch_size,
+        epochs,
+        steps,
+        max_samples,
+        eval_every,
+        patience,
+        clip_norm,
+        total=min(n for n in limits if n is not None),
+    )
 
 
 class _Recorder:
@@ -229,10 +263,30 @@ class _Recorder:
         return History(**arrays, best_params=self.best_params, best_step=self.best_step, **extra)
 
 
-def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batch_size=32,
-        shuffle=True, seed=0, drop_last=False, X_val=None, y_val=None, eval_every=None,
-        eval_train=True, patience=None, clip_norm=None, grad_transform=None, progress=False,
-        callback=None, warn=True) -> History:
+def fit(
+    net,
+    optimizer,
+    X,
+    y,
+    *,
+    epochs=None,
+    steps=None,
+    max_samples=None,
+    batch_size=32,
+    shuffle=True,
+    seed=0,
+    drop_last=False,
+    X_val=None,
+    y_val=None,
+    eval_every=None,
+    eval_train=True,
+    patience=None,
+    clip_norm=None,
+    grad_transform=None,
+    progress=False,
+    callback=None,
+    warn=True,
+) -> History:
     """Train ``net`` with ``optimizer`` on ``(X, y)`` in mini-batches; returns a :class:`History`.
 
     Stops at whichever comes first: ``epochs`` passes over the data, ``steps`` optimizer
@@ -261,28 +315,42 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
         caller expects (a learning-rate sweep), which ``history.diverged_at`` still reports.
     """
     X, y = _data._check_xy(X, y)
-    plan = _plan(X, y, optimizer, epochs=epochs, steps=steps, max_samples=max_samples, batch_size=batch_size,
-                 drop_last=drop_last, X_val=X_val, y_val=y_val, eval_every=eval_every, patience=patience,
-                 clip_norm=clip_norm, grad_transform=grad_transform, callback=callback)
+    plan = _plan(
+        X,
+        y,
+        optimizer,
+        epochs=epochs,
+        steps=steps,
+        max_samples=max_samples,
+        batch_size=batch_size,
+        drop_last=drop_last,
+        X_val=X_val,
+        y_val=y_val,
+        eval_every=eval_every,
+        patience=patience,
+        clip_norm=clip_norm,
+        grad_transform=grad_transform,
+        callback=callback,
+    )
     record = _Recorder(net, X, y, X_val, y_val, eval_train)
     bar = None
     if progress:
         from tqdm.auto import tqdm
+
         bar = tqdm(total=plan.total, desc="training", unit="step", leave=False)
 
     grad = np.empty_like(net.params)
     started = time.perf_counter()
     samples, t, diverged_at, stopped_by, message = 0, 0, None, "", ""
     record.evaluate(0)
-    stream = _data.epochs(X, y, plan.batch_size, n_epochs=plan.epochs, shuffle=shuffle, seed=seed,
-                          drop_last=drop_last)
+    stream = _data.epochs(X, y, plan.batch_size, n_epochs=plan.epochs, shuffle=shuffle, seed=seed, drop_last=drop_last)
     with np.errstate(over="ignore", invalid="ignore"), _closing(bar):
         for epoch, X_batch, y_batch in stream:
             if t >= plan.total:
                 stopped_by = "steps" if t == plan.steps else "max_samples"
                 break
             if plan.max_samples is not None and len(y_batch) > plan.max_samples - samples:
-                X_batch, y_batch = X_batch[:plan.max_samples - samples], y_batch[:plan.max_samples - samples]
+                X_batch, y_batch = X_batch[: plan.max_samples - samples], y_batch[: plan.max_samples - samples]
             loss, _ = net.loss_and_grad(X_batch, y_batch, training=True, out=grad)
             lr = _current_lr(optimizer)
             samples += len(y_batch)
@@ -291,8 +359,10 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
             if not (math.isfinite(loss) and math.isfinite(norm)):
                 diverged_at, stopped_by = t, "diverged"
                 what = f"loss became {loss}" if not math.isfinite(loss) else "the gradient became non-finite"
-                message = (f"training diverged: {what} at step {t} (epoch {epoch}, lr={lr:.4g}); "
-                           f"stopped. Try a smaller learning rate.")
+                message = (
+                    f"training diverged: {what} at step {t} (epoch {epoch}, lr={lr:.4g}); "
+                    f"stopped. Try a smaller learning rate."
+                )
                 if warn:
                     warnings.warn(message, DivergenceWarning, stacklevel=2)
                 break
@@ -302,8 +372,7 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
             if grad_transform is not None:
                 g = np.asarray(grad_transform(g, t))
                 if g.shape != net.params.shape:
-                    raise ValueError(f"grad_transform must return an array of shape "
-                                     f"{net.params.shape}, got {g.shape}")
+                    raise ValueError(f"grad_transform must return an array of shape {net.params.shape}, got {g.shape}")
             optimizer.step(net.params, g)
             t += 1
             if bar is not None:
@@ -315,24 +384,31 @@ def fit(net, optimizer, X, y, *, epochs=None, steps=None, max_samples=None, batc
                 record.evaluate(t)
                 if plan.patience is not None and record.since_best >= plan.patience:
                     stopped_by = "patience"
-                    message = (f"early stopping: no lower validation loss in {plan.patience} evaluations; "
-                               f"best at step {record.best_step}")
+                    message = (
+                        f"early stopping: no lower validation loss in {plan.patience} evaluations; "
+                        f"best at step {record.best_step}"
+                    )
                     break
             if stop:
                 stopped_by = "callback"
                 break
             if t >= plan.total:
-                stopped_by = ("steps" if t == plan.steps else
-                              "max_samples" if plan.max_samples is not None and samples >= plan.max_samples
-                              else "epochs")
+                stopped_by = (
+                    "steps"
+                    if t == plan.steps
+                    else "max_samples"
+                    if plan.max_samples is not None and samples >= plan.max_samples
+                    else "epochs"
+                )
                 break
     stopped_by = stopped_by or "epochs"  # the epochs ran out (a safety net: `total` ends them first)
     if diverged_at is None and record.last_evaluated() != t:
         record.evaluate(t)
     if not message:
         message = f"stopped by {stopped_by} after {t} steps ({samples} samples)"
-    return record.history(diverged_at=diverged_at, message=message, stopped_by=stopped_by,
-                          seconds=time.perf_counter() - started)
+    return record.history(
+        diverged_at=diverged_at, message=message, stopped_by=stopped_by, seconds=time.perf_counter() - started
+    )
 
 
 def mark_diverged(bad, dead, diverged_at, step):
@@ -345,8 +421,10 @@ def mark_diverged(bad, dead, diverged_at, step):
     can hold them (e.g. at their last finite point) and zero their later gradients.
     """
     if not isinstance(dead, np.ndarray) or not isinstance(diverged_at, np.ndarray):
-        raise ValueError("dead and diverged_at must be numpy arrays (updated in place), got "
-                         f"{type(dead).__name__} and {type(diverged_at).__name__}")
+        raise ValueError(
+            "dead and diverged_at must be numpy arrays (updated in place), got "
+            f"{type(dead).__name__} and {type(diverged_at).__name__}"
+        )
     new = np.asarray(bad, dtype=bool) & ~dead
     if new.any():
         diverged_at[new] = step
@@ -409,8 +487,10 @@ class Trajectory:
     def __repr__(self) -> str:
         runs = self.points.shape[1:-1]
         diverged = 0 if self.diverged_at is None else int(np.sum(np.asarray(self.diverged_at) >= 0))
-        return (f"Trajectory(surface={self.surface!r}, optimizer={self.optimizer!r}, "
-                f"steps={self.steps}, runs={runs or 1}, dim={self.points.shape[-1]}, diverged={diverged})")
+        return (
+            f"Trajectory(surface={self.surface!r}, optimizer={self.optimizer!r}, "
+            f"steps={self.steps}, runs={runs or 1}, dim={self.points.shape[-1]}, diverged={diverged})"
+        )
 
 
 def descend(surface, optimizer, start, steps, *, project=None, warn=True) -> Trajectory:
@@ -434,8 +514,9 @@ def descend(surface, optimizer, start, steps, *, project=None, warn=True) -> Tra
         raise ValueError(f"start must have shape (dim,) or (runs, dim), got {theta.shape}")
     dim = getattr(surface, "dim", theta.shape[-1])
     if theta.shape[-1] != dim:
-        raise ValueError(f"start must have shape (dim,) or (runs, dim) with dim = {dim} "
-                         f"(the surface's dimension), got {theta.shape}")
+        raise ValueError(
+            f"start must have shape (dim,) or (runs, dim) with dim = {dim} (the surface's dimension), got {theta.shape}"
+        )
     if not np.all(np.isfinite(theta)):
         raise ValueError("start must be finite")
     if project is None:
@@ -451,9 +532,9 @@ def descend(surface, optimizer, start, steps, *, project=None, warn=True) -> Tra
     points[0] = theta
     losses[0] = surface.value(theta, step=0)
     diverged_at = np.full(batch_shape, -1, dtype=np.int64)
-    dead = np.array(~np.isfinite(losses[0]))   # a start with a non-finite loss counts as diverged at 0
+    dead = np.array(~np.isfinite(losses[0]))  # a start with a non-finite loss counts as diverged at 0
     diverged_at[dead] = 0
-    frozen = theta.copy()            # where dead runs are held (their last finite point)
+    frozen = theta.copy()  # where dead runs are held (their last finite point)
     ones = np.ones(theta.shape[-1])
     with np.errstate(all="ignore"):
         for t in range(steps):
@@ -486,14 +567,21 @@ def descend(surface, optimizer, start, steps, *, project=None, warn=True) -> Tra
     if dead.any():
         first = int(diverged_at[dead].min())
         count = int(dead.sum())
-        message = (f"descend: {count} of {runs} run(s) diverged (point or loss became non-finite); "
-                   f"the first at step {first}; those runs are frozen and their later points are nan")
+        message = (
+            f"descend: {count} of {runs} run(s) diverged (point or loss became non-finite); "
+            f"the first at step {first}; those runs are frozen and their later points are nan"
+        )
         if warn:
             warnings.warn(message, DivergenceWarning, stacklevel=2)
     if batch_shape == ():
         result_diverged = None if diverged_at < 0 else int(diverged_at)
     else:
         result_diverged = diverged_at
-    return Trajectory(points, losses, result_diverged, message,
-                      surface=str(getattr(surface, "name", type(surface).__name__)),
-                      optimizer=type(optimizer).__name__)
+    return Trajectory(
+        points,
+        losses,
+        result_diverged,
+        message,
+        surface=str(getattr(surface, "name", type(surface).__name__)),
+        optimizer=type(optimizer).__name__,
+    )

@@ -6,10 +6,18 @@ import pytest
 from course_utils import check
 
 
-@pytest.mark.parametrize("value, op, bound", [
-    (0.5, "<", 1.0), (1.0, "<=", 1.0), (2.0, ">", 1.0), (1.0, ">=", 1.0), (0.97, "between", (0.95, 1.05)),
-    (np.float32(0.2), "<", 0.3), (np.array(3.0), ">", 2),
-])
+@pytest.mark.parametrize(
+    "value, op, bound",
+    [
+        (0.5, "<", 1.0),
+        (1.0, "<=", 1.0),
+        (2.0, ">", 1.0),
+        (1.0, ">=", 1.0),
+        (0.97, "between", (0.95, 1.05)),
+        (np.float32(0.2), "<", 0.3),
+        (np.array(3.0), ">", 2),
+    ],
+)
 def test_claim_passes_and_prints(value, op, bound, capsys):
     assert check.claim("C99.1", value, op, bound, what="ratio", reproduces="a number") == pytest.approx(float(value))
     out = capsys.readouterr().out
@@ -17,22 +25,33 @@ def test_claim_passes_and_prints(value, op, bound, capsys):
     assert "reproduces a number" in out
 
 
-@pytest.mark.parametrize("value, op, bound", [
-    (1.5, "<", 1.0), (1.01, "<=", 1.0), (1.0, ">", 1.0), (0.9, ">=", 1.0), (1.2, "between", (0.95, 1.05)),
-    (float("nan"), "<", 1.0), (float("inf"), ">", 1.0),
-])
+@pytest.mark.parametrize(
+    "value, op, bound",
+    [
+        (1.5, "<", 1.0),
+        (1.01, "<=", 1.0),
+        (1.0, ">", 1.0),
+        (0.9, ">=", 1.0),
+        (1.2, "between", (0.95, 1.05)),
+        (float("nan"), "<", 1.0),
+        (float("inf"), ">", 1.0),
+    ],
+)
 def test_claim_fails_with_the_numbers(value, op, bound):
     with pytest.raises(AssertionError, match=r"C99.2 .* does not hold"):
         check.claim("C99.2", value, op, bound, control=float("nan"))
     assert check.RESULTS["C99.2"]["passed"] is False
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(value=1.0, op="~", bound=1.0), "op must be one of"),
-    (dict(value=np.ones(3), op="<", bound=1.0), "value must be a single number"),
-    (dict(value=1.0, op="between", bound=1.0), "bound must be a \\(low, high\\) pair"),
-    (dict(value=1.0, op="between", bound=(2.0, 1.0)), "low <= high"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(value=1.0, op="~", bound=1.0), "op must be one of"),
+        (dict(value=np.ones(3), op="<", bound=1.0), "value must be a single number"),
+        (dict(value=1.0, op="between", bound=1.0), "bound must be a \\(low, high\\) pair"),
+        (dict(value=1.0, op="between", bound=(2.0, 1.0)), "low <= high"),
+    ],
+)
 def test_claim_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         check.claim("C99.3", **kwargs, control=float("nan"))
@@ -43,8 +62,16 @@ def test_claim_log(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CLAIMS_LOG", str(log))
     check.claim("C99.4", 0.123456789, "<", 1, note="a note", control=[1.5, 2.0])
     record = json.loads(log.read_text().splitlines()[-1])
-    assert record == {"id": "C99.4", "value": 0.123457, "op": "<", "bound": 1.0, "passed": True, "timing": False,
-                      "control": [1.5, 2.0], "reproduces": None}
+    assert record == {
+        "id": "C99.4",
+        "value": 0.123457,
+        "op": "<",
+        "bound": 1.0,
+        "passed": True,
+        "timing": False,
+        "control": [1.5, 2.0],
+        "reproduces": None,
+    }
     check.claim("C99.5", 2.5, ">", 1, timing=True, control=0.5)
     assert json.loads(log.read_text().splitlines()[-1])["timing"] is True
 
@@ -80,13 +107,16 @@ def test_a_failing_claim_still_reports_its_control():
         check.claim("C99.8", 0.7, "<", 0.5, control=0.9)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({}, "needs control= .* or reproduces="),
-    (dict(control=0.9, reproduces="x"), "not both"),
-    (dict(reproduces=""), "reproduces must say what the lecture states"),
-    (dict(control=[]), "control must hold at least one number"),
-    (dict(control="many"), "control must be a number or a sequence of numbers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({}, "needs control= .* or reproduces="),
+        (dict(control=0.9, reproduces="x"), "not both"),
+        (dict(reproduces=""), "reproduces must say what the lecture states"),
+        (dict(control=[]), "control must hold at least one number"),
+        (dict(control="many"), "control must be a number or a sequence of numbers"),
+    ],
+)
 def test_claim_needs_a_control_or_a_reproduced_number(kwargs, match):
     with pytest.raises(ValueError, match=match):
         check.claim("C99.9", 0.2, "<", 0.5, **kwargs)

@@ -1,4 +1,5 @@
 """Tests of course_utils.data: the shipped digits, splits, batches, transforms, synthetic sets."""
+
 import hashlib
 
 import numpy as np
@@ -64,8 +65,11 @@ def test_digits_split_options_and_bad_fractions():
     s = data.digits_split(val_fraction=0.1, test_fraction=0.3, standardize=False, dtype=np.float32)
     assert s.mean is None and s.X_train.dtype == np.float32 and s.X_train.max() <= 1.0
     assert len(s.y_val) == 180 and len(s.y_test) == 539
-    for kwargs, name in [(dict(val_fraction=0), "val_fraction"), (dict(test_fraction=1.0), "test_fraction"),
-                         (dict(val_fraction=0.5, test_fraction=0.5), "val_fraction \\+ test_fraction")]:
+    for kwargs, name in [
+        (dict(val_fraction=0), "val_fraction"),
+        (dict(test_fraction=1.0), "test_fraction"),
+        (dict(val_fraction=0.5, test_fraction=0.5), "val_fraction \\+ test_fraction"),
+    ]:
         with pytest.raises(ValueError, match=name):
             data.digits_split(**kwargs)
 
@@ -106,10 +110,15 @@ def test_split_regression_targets_are_not_stratified():
     np.testing.assert_allclose(Xa[:, 0] / 9, ya)
 
 
-@pytest.mark.parametrize("fractions, message", [
-    ((0.5, 0.6), "sum to 1"), ((1.0,), "fractions\\[0\\] must be a number in \\(0, 1\\)"),
-    ((0.0, 1.0), "fractions\\[0\\]"), ((0.5,), "at least two"),
-])
+@pytest.mark.parametrize(
+    "fractions, message",
+    [
+        ((0.5, 0.6), "sum to 1"),
+        ((1.0,), "fractions\\[0\\] must be a number in \\(0, 1\\)"),
+        ((0.0, 1.0), "fractions\\[0\\]"),
+        ((0.5,), "at least two"),
+    ],
+)
 def test_split_bad_fractions(fractions, message):
     with pytest.raises(ValueError, match=message):
         data.split(np.zeros((10, 2)), np.zeros(10, int), fractions)
@@ -181,11 +190,14 @@ def test_epochs_shuffle_modes():
     assert [next(stream)[0] for _ in range(7)] == [0, 0, 0, 1, 1, 1, 2]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(batch_size=0), "batch_size must be an integer >= 1"),
-    (dict(batch_size=2.5), "batch_size must be an integer"),
-    (dict(batch_size=2, shuffle="always"), "shuffle must be one of"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(batch_size=0), "batch_size must be an integer >= 1"),
+        (dict(batch_size=2.5), "batch_size must be an integer"),
+        (dict(batch_size=2, shuffle="always"), "shuffle must be one of"),
+    ],
+)
 def test_batches_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         next(data.batches(np.zeros((4, 1)), np.zeros(4), **kwargs))
@@ -240,13 +252,16 @@ def test_rotate_images_quarter_turn_equals_rot90_and_zero_is_identity():
     assert filled[0, 0, 0] == 1.0 and filled[0, 4, 4] == 0.0
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: data.shift_images(np.zeros((2, 7)), 1, 1), "X must be square images"),
-    (lambda: data.shift_images(np.zeros((2, 8, 8)), 0.5, 0), "dx must hold whole numbers"),
-    (lambda: data.shift_images(np.zeros((2, 8, 8)), [1, 2, 3], 0), "dx must be a number or one number per image"),
-    (lambda: data.rotate_images(np.zeros((2, 8, 8)), np.nan), "degrees must be finite"),
-    (lambda: data.rotate_images(np.zeros((0, 64)), 10), "X must be square images"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: data.shift_images(np.zeros((2, 7)), 1, 1), "X must be square images"),
+        (lambda: data.shift_images(np.zeros((2, 8, 8)), 0.5, 0), "dx must hold whole numbers"),
+        (lambda: data.shift_images(np.zeros((2, 8, 8)), [1, 2, 3], 0), "dx must be a number or one number per image"),
+        (lambda: data.rotate_images(np.zeros((2, 8, 8)), np.nan), "degrees must be finite"),
+        (lambda: data.rotate_images(np.zeros((0, 64)), 10), "X must be square images"),
+    ],
+)
 def test_transforms_bad_input(call, message):
     with pytest.raises(ValueError, match=message):
         call()

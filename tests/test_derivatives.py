@@ -2,6 +2,7 @@
 
 Includes the finite-difference check of every analytic gradient and Hessian in course_utils.surfaces.
 """
+
 import math
 
 import numpy as np
@@ -71,7 +72,7 @@ def test_grad_and_hessian_check_pass_on_every_surface(name):
     theta = _point_in_bounds(s, [0.3, 0.6, 0.45, 0.8])
     assert D.grad_check(s.value, s.grad, theta) < 1e-5
     assert D.hessian_check(None, s.hessian, theta, grad=s.grad) < 1e-5
-    assert D.hessian_check(s.value, s.hessian, theta) < 1e-3      # second differences of f: noisier
+    assert D.hessian_check(s.value, s.hessian, theta) < 1e-3  # second differences of f: noisier
 
 
 def test_vectorised_finite_differences_on_many_points():
@@ -88,14 +89,15 @@ def test_vectorised_finite_differences_on_many_points():
 def test_numerical_grad_of_a_plain_python_function():
     def f(theta):  # not vectorised: a (3,) point to a number
         x, y, z = theta
-        return math.sin(x) * y + z ** 3
+        return math.sin(x) * y + z**3
 
     theta = [0.3, -1.2, 0.7]
-    expected = [math.cos(0.3) * -1.2, math.sin(0.3), 3 * 0.7 ** 2]
+    expected = [math.cos(0.3) * -1.2, math.sin(0.3), 3 * 0.7**2]
     np.testing.assert_allclose(D.numerical_grad(f, theta), expected, rtol=1e-9)
     H = D.numerical_hessian(f, theta)
-    np.testing.assert_allclose(H, [[-math.sin(0.3) * -1.2, math.cos(0.3), 0], [math.cos(0.3), 0, 0], [0, 0, 6 * 0.7]],
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        H, [[-math.sin(0.3) * -1.2, math.cos(0.3), 0], [math.cos(0.3), 0, 0], [0, 0, 6 * 0.7]], atol=1e-6
+    )
     np.testing.assert_array_equal(H, H.T)
 
 
@@ -116,8 +118,8 @@ def test_grad_check_catches_wrong_gradients():
 
 
 def test_grad_check_floor_ignores_components_that_are_zero_up_to_rounding():
-    f = lambda th: 1e3 + th[0] ** 2 + 0.0 * th[1]   # noqa: E731  (d/dtheta_2 is exactly 0)
-    grad = lambda th: np.array([2 * th[0], 0.0])    # noqa: E731
+    f = lambda th: 1e3 + th[0] ** 2 + 0.0 * th[1]  # noqa: E731  (d/dtheta_2 is exactly 0)
+    grad = lambda th: np.array([2 * th[0], 0.0])  # noqa: E731
     theta = np.array([0.1, 0.2])
     assert D.grad_check(f, grad, theta, floor=1e-6) < 1e-4
     with pytest.raises(ValueError, match="floor must be a number > 0"):
@@ -165,25 +167,28 @@ def test_lecture_saddle_numbers_from_finite_differences():
     assert D.minimum_ratio(s.hessian(origin)) == 0.5
     u = D.escape_direction(s.hessian(origin))
     np.testing.assert_allclose(u, np.array([1.0, 1.0]) / math.sqrt(2), atol=1e-15)
-    for r in (0.01, 0.1, 0.5):   # L(r u) = (1 - r^2/2)^2 < 1, and the quadratic model says 1 - r^2
+    for r in (0.01, 0.1, 0.5):  # L(r u) = (1 - r^2/2)^2 < 1, and the quadratic model says 1 - r^2
         assert s.value(r * u) < s.value(origin)
     # the valley of minima is degenerate: zero curvature along the hyperbola
     assert D.classify_critical_point(s.hessian(s.minimum)) == "degenerate"
 
 
-@pytest.mark.parametrize("H, expected, ratio", [
-    (np.diag([1.0, 2.0]), "local minimum", 1.0),
-    (np.diag([-1.0, -2.0, -0.5]), "local maximum", 0.0),
-    (np.diag([3.0, -1.0, 2.0]), "saddle point", 2 / 3),
-    (np.diag([0.0, 1.0]), "degenerate", 0.5),
-    (np.diag([0.0, -1.0]), "degenerate", 0.0),
-    (np.zeros((3, 3)), "degenerate", 0.0),
-    (np.diag([0.0, 1.0, -1.0]), "saddle point", 1 / 3),
-    (np.diag([1e-9, 1.0]), "degenerate", 0.5),
-    ([[2.0, 1.0], [1.0, 2.0]], "local minimum", 1.0),
-    ([[1.0, 2.0], [2.0, 1.0]], "saddle point", 0.5),
-    ([[5.0]], "local minimum", 1.0),
-])
+@pytest.mark.parametrize(
+    "H, expected, ratio",
+    [
+        (np.diag([1.0, 2.0]), "local minimum", 1.0),
+        (np.diag([-1.0, -2.0, -0.5]), "local maximum", 0.0),
+        (np.diag([3.0, -1.0, 2.0]), "saddle point", 2 / 3),
+        (np.diag([0.0, 1.0]), "degenerate", 0.5),
+        (np.diag([0.0, -1.0]), "degenerate", 0.0),
+        (np.zeros((3, 3)), "degenerate", 0.0),
+        (np.diag([0.0, 1.0, -1.0]), "saddle point", 1 / 3),
+        (np.diag([1e-9, 1.0]), "degenerate", 0.5),
+        ([[2.0, 1.0], [1.0, 2.0]], "local minimum", 1.0),
+        ([[1.0, 2.0], [2.0, 1.0]], "saddle point", 0.5),
+        ([[5.0]], "local minimum", 1.0),
+    ],
+)
 def test_classification_of_known_cases(H, expected, ratio):
     assert D.classify_critical_point(H) == expected
     assert D.minimum_ratio(H) == pytest.approx(ratio)
@@ -208,7 +213,7 @@ def test_classification_of_the_surfaces_critical_points():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=5), st.integers(0, 2 ** 32 - 1))
+@given(st.lists(st.floats(-10, 10, allow_nan=False), min_size=1, max_size=5), st.integers(0, 2**32 - 1))
 def test_classification_is_invariant_under_rotation(eigenvalues, seed):
     eigenvalues = np.array(eigenvalues)
     q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((eigenvalues.size,) * 2))
@@ -249,7 +254,7 @@ def test_negative_tolerance_is_rejected():
 
 
 def test_non_symmetric_input_is_symmetrised():
-    assert D.classify_critical_point([[1.0, 4.0], [0.0, 1.0]]) == "saddle point"   # sym part [[1,2],[2,1]]
+    assert D.classify_critical_point([[1.0, 4.0], [0.0, 1.0]]) == "saddle point"  # sym part [[1,2],[2,1]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,7 +275,7 @@ def test_taylor_error_on_the_lecture_surface():
     assert D.loglog_slope(radii, errors) == pytest.approx(3.0, abs=0.05)
     # at the saddle along u the cubic term vanishes: L(r u) = (1 - r^2/2)^2, error r^4/4
     errors = D.taylor_error(s.value, s.grad, s.hessian, np.zeros(2), [1.0, 1.0], radii)
-    np.testing.assert_allclose(errors, radii ** 4 / 4, rtol=1e-6, atol=1e-15)
+    np.testing.assert_allclose(errors, radii**4 / 4, rtol=1e-6, atol=1e-15)
 
 
 def test_taylor_model_is_exact_on_a_quadratic():
@@ -294,7 +299,7 @@ def test_taylor_error_rejects_bad_inputs():
 
 def test_loglog_slope():
     x = np.logspace(0, 2, 7)
-    assert D.loglog_slope(x, 3 * x ** 2.5) == pytest.approx(2.5)
+    assert D.loglog_slope(x, 3 * x**2.5) == pytest.approx(2.5)
     with pytest.raises(ValueError, match="x and y must be 1-D arrays of at least two positive numbers"):
         D.loglog_slope([1.0, 2.0], [1.0, 0.0])
     with pytest.raises(ValueError, match="y has shape"):

@@ -5,6 +5,7 @@ when nothing finite is left) instead of an empty axis.
 Unlike tests/test_train.py (stand-in optimizers) these runs use the course's own optimizers,
 networks, surfaces and plots, and the step of divergence is predicted by an independent replica.
 """
+
 import math
 import warnings
 
@@ -26,8 +27,11 @@ def close_figures():
 
 
 def red_crosses(ax):
-    return [line for line in ax.get_lines() if line.get_marker() == "x" and line.get_color() == RED
-            and len(line.get_xdata())]
+    return [
+        line
+        for line in ax.get_lines()
+        if line.get_marker() == "x" and line.get_color() == RED and len(line.get_xdata())
+    ]
 
 
 def labels(ax):
@@ -74,15 +78,27 @@ def test_fit_stops_at_the_first_non_finite_loss_reports_the_step_and_applies_no_
     assert 50 < expected < 1000  # a genuine blow-up, many steps in
     opt = optim.SGD(lr=LR)
     after_each_step = []
-    with pytest.warns(train.DivergenceWarning, match=rf"training diverged: loss became (inf|nan) at step "
-                                                     rf"{expected} \(epoch {expected}, lr=0\.1\); stopped"):
-        history = train.fit(net, opt, X, y, steps=5000, batch_size=len(y), shuffle=False, progress=False,
-                            callback=lambda step, net_, loss: after_each_step.append(net_.params.copy()))
+    with pytest.warns(
+        train.DivergenceWarning,
+        match=rf"training diverged: loss became (inf|nan) at step "
+        rf"{expected} \(epoch {expected}, lr=0\.1\); stopped",
+    ):
+        history = train.fit(
+            net,
+            opt,
+            X,
+            y,
+            steps=5000,
+            batch_size=len(y),
+            shuffle=False,
+            progress=False,
+            callback=lambda step, net_, loss: after_each_step.append(net_.params.copy()),
+        )
     assert history.diverged_at == expected and history.stopped_by == "diverged"
     assert f"at step {expected}" in history.message
     assert len(history.loss) == expected + 1 and history.steps == expected
     assert np.all(np.isfinite(history.loss[:expected])) and not np.isfinite(history.loss[expected])
-    assert np.all(history.loss[1:expected] > history.loss[:expected - 1])  # it grew all the way
+    assert np.all(history.loss[1:expected] > history.loss[: expected - 1])  # it grew all the way
     # no update at or after the diverging step: `expected` updates, the last one seen by the callback
     assert opt.t == expected and len(after_each_step) == expected
     np.testing.assert_array_equal(net.params, after_each_step[-1])
@@ -92,22 +108,42 @@ def test_fit_stops_at_the_first_non_finite_loss_reports_the_step_and_applies_no_
     assert np.all(np.isfinite(history.train_loss[:-1]))
 
 
-@pytest.mark.parametrize("dtype, make_net, make_opt, batch_size", [
-    (np.float32, lambda: nn.MLP([1, 1], loss="mse", dtype=np.float32), lambda: optim.Adam(lr=1e20), 64),
-    (np.float32, lambda: nn.MLP([1, 8, 1], activation="tanh", loss="mse", dtype=np.float32, seed=1),
-     lambda: optim.SGD(lr=0.5, momentum=0.9), 16),
-    (np.float64, lambda: nn.MLP([1, 8, 8, 1], activation="relu", loss="mse", seed=2),
-     lambda: optim.NAdam(lr=1e200), 8),
-], ids=["float32 Adam lr=1e20", "float32 tanh net, momentum SGD, mini-batches", "relu net, NAdam lr=1e200"])
-def test_fit_divergence_in_other_settings_stops_at_the_first_non_finite_step(dtype, make_net, make_opt,
-                                                                             batch_size):
+@pytest.mark.parametrize(
+    "dtype, make_net, make_opt, batch_size",
+    [
+        (np.float32, lambda: nn.MLP([1, 1], loss="mse", dtype=np.float32), lambda: optim.Adam(lr=1e20), 64),
+        (
+            np.float32,
+            lambda: nn.MLP([1, 8, 1], activation="tanh", loss="mse", dtype=np.float32, seed=1),
+            lambda: optim.SGD(lr=0.5, momentum=0.9),
+            16,
+        ),
+        (
+            np.float64,
+            lambda: nn.MLP([1, 8, 8, 1], activation="relu", loss="mse", seed=2),
+            lambda: optim.NAdam(lr=1e200),
+            8,
+        ),
+    ],
+    ids=["float32 Adam lr=1e20", "float32 tanh net, momentum SGD, mini-batches", "relu net, NAdam lr=1e200"],
+)
+def test_fit_divergence_in_other_settings_stops_at_the_first_non_finite_step(dtype, make_net, make_opt, batch_size):
     X, y = regression()
     net, opt = make_net(), make_opt()
     after_each_step = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        history = train.fit(net, opt, X, y, epochs=500, batch_size=batch_size, seed=3, progress=False,
-                            callback=lambda step, net_, loss: after_each_step.append(net_.params.copy()))
+        history = train.fit(
+            net,
+            opt,
+            X,
+            y,
+            epochs=500,
+            batch_size=batch_size,
+            seed=3,
+            progress=False,
+            callback=lambda step, net_, loss: after_each_step.append(net_.params.copy()),
+        )
     k = history.diverged_at
     assert k is not None and history.stopped_by == "diverged"
     finite = np.isfinite(history.loss) & np.isfinite(history.grad_norm)
@@ -138,14 +174,22 @@ def test_fit_that_diverges_at_step_0_changes_nothing_and_its_curve_is_a_text_not
 def test_loss_curves_of_a_diverged_history_mark_the_step_with_a_red_cross():
     X, y = regression()
     with pytest.warns(train.DivergenceWarning):
-        history = train.fit(nn.MLP([1, 1], loss="mse", seed=0), optim.SGD(lr=LR), X, y, steps=5000,
-                            batch_size=len(y), shuffle=False, progress=False)
+        history = train.fit(
+            nn.MLP([1, 1], loss="mse", seed=0),
+            optim.SGD(lr=LR),
+            X,
+            y,
+            steps=5000,
+            batch_size=len(y),
+            shuffle=False,
+            progress=False,
+        )
     k = history.diverged_at
     for ax, name in ((plots.loss_curves(history), "loss"), (plots.loss_curves({"SGD lr=0.1": history}), "SGD lr=0.1")):
         assert labels(ax) == [f"{name} (diverged at step {k})"]
-        curve, = [line for line in ax.get_lines() if line.get_label() == labels(ax)[0]]
+        (curve,) = [line for line in ax.get_lines() if line.get_label() == labels(ax)[0]]
         np.testing.assert_array_equal(curve.get_ydata(), history.loss[:k])  # every finite loss is drawn
-        cross, = red_crosses(ax)
+        (cross,) = red_crosses(ax)
         np.testing.assert_array_equal(cross.get_xydata(), [[k - 1, history.loss[k - 1]]])  # the last finite one
         assert ax.get_yscale() == "log" and not ax.texts
         assert history.loss[k - 1] > 1e300  # so autoscaling alone would overflow ...
@@ -185,7 +229,9 @@ def test_descend_reports_the_diverging_runs_steps_and_keeps_the_others_going(mix
     at = path.diverged_at
     assert at.tolist() == [step for step, _ in expected]
     assert at[0] == at[1] == -1 and 0 < at[4] < at[3] < at[2] < STEPS  # the faster it blows up, the earlier
-    assert len(messages) == 1 and "3 of 5 run(s) diverged" in messages[0] and f"the first at step {at[4]}" in messages[0]
+    assert (
+        len(messages) == 1 and "3 of 5 run(s) diverged" in messages[0] and f"the first at step {at[4]}" in messages[0]
+    )
     for run, (step, replica) in enumerate(expected):
         if step < 0:  # kept going to the end, exactly as if it had run alone
             assert np.all(np.isfinite(path.points[:, run])) and np.all(np.isfinite(path.losses[:, run]))
@@ -202,7 +248,9 @@ def test_trajectories_of_mixed_runs_mark_each_diverged_run_at_its_last_finite_po
     surface, path, _ = mixed_runs
     ax = plots.trajectories(surface, {"SGD": path})
     at = path.diverged_at
-    expected = [f"SGD [{run}]" + (f" (diverged at step {at[run]})" if at[run] >= 0 else "") for run in range(len(RATES))]
+    expected = [
+        f"SGD [{run}]" + (f" (diverged at step {at[run]})" if at[run] >= 0 else "") for run in range(len(RATES))
+    ]
     assert [label for label in labels(ax) if label.startswith("SGD")] == expected
     crosses = red_crosses(ax)
     assert len(crosses) == 3
@@ -219,7 +267,7 @@ def test_trajectories_of_one_diverged_run():
     assert isinstance(path.diverged_at, int)
     ax = plots.trajectories(surface, {"GD η=0.05": path})
     assert f"GD η=0.05 (diverged at step {path.diverged_at})" in labels(ax)
-    cross, = red_crosses(ax)
+    (cross,) = red_crosses(ax)
     np.testing.assert_array_equal(cross.get_xydata()[0], path.points[path.diverged_at - 1])
 
 
@@ -228,7 +276,7 @@ def test_loss_curves_of_many_runs_end_the_band_at_the_first_divergence_and_mark_
     first = int(path.diverged_at[path.diverged_at >= 0].min())
     ax = plots.loss_curves({"SGD": path.losses})
     assert labels(ax) == [f"SGD (median of 5, band min-max; diverged at step {first}: 3 of 5 runs)"]
-    cross, = red_crosses(ax)
+    (cross,) = red_crosses(ax)
     assert cross.get_xdata()[0] == first - 1
     finite = path.losses[:first]
     assert_drawn_and_in_view(ax, np.arange(first), np.concatenate([finite.min(axis=1), finite.max(axis=1)]))
@@ -240,6 +288,7 @@ def test_loss_curves_of_many_runs_end_the_band_at_the_first_divergence_and_mark_
 
 class Parabola:
     """L(θ) = θ², a 1-D surface on which gradient descent diverges for lr > 1."""
+
     dim, name, bounds, project = 1, "parabola", (-3.0, 3.0), None
 
     def value(self, theta, step=None):
@@ -257,7 +306,7 @@ def test_curve_1d_marks_a_diverged_run():
     ax = plots.curve_1d(Parabola(), {"GD": path})
     assert any(label.startswith("GD [0]: ends at θ = ") for label in labels(ax))
     assert f"GD [1] (diverged at step {at[1]})" in labels(ax)
-    cross, = red_crosses(ax)
+    (cross,) = red_crosses(ax)
     assert cross.get_xdata()[0] == path.points[at[1] - 1, 1, 0]
 
 
@@ -271,7 +320,6 @@ def test_an_expected_divergence_can_be_silenced():
     with _w.catch_warnings():
         _w.simplefilter("error")  # any warning would fail the test
         h = train.fit(nn.MLP([64, 16, 10], seed=0), optim.SGD(lr=1e6), d.X_train, d.y_train, steps=50, warn=False)
-        path = train.descend(surfaces.quadratic(100), optim.SGD(lr=1.0), surfaces.quadratic(100).start, 400,
-                             warn=False)
+        path = train.descend(surfaces.quadratic(100), optim.SGD(lr=1.0), surfaces.quadratic(100).start, 400, warn=False)
     assert h.diverged_at is not None and "diverged" in h.message
     assert path.diverged_at is not None and "diverged" in path.message

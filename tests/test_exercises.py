@@ -4,6 +4,7 @@ Each exercise runs on its own, in a fresh kernel, right after the notebook's imp
 first code cell) and nothing else — so a check cannot lean on the chapter's experiments, and a
 teaching assistant can grade it in seconds.
 """
+
 import json
 from pathlib import Path
 
@@ -15,16 +16,19 @@ from tools.student import BEGIN, student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
-NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
-             if BEGIN in p.read_text(encoding="utf-8")]
+NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb")) if BEGIN in p.read_text(encoding="utf-8")]
 
 
 def exercise_notebook(nb: dict) -> tuple[nbformat.NotebookNode, list[int]]:
     """The import cell, then only the solution and autograde cells; returns (notebook, check indices)."""
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    keep = [code[0]] + [c for c in code[1:] if BEGIN in "".join(c["source"]) or
-                        "autograde" in c.get("metadata", {}).get("tags", []) or
-                        c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    keep = [code[0]] + [
+        c
+        for c in code[1:]
+        if BEGIN in "".join(c["source"])
+        or "autograde" in c.get("metadata", {}).get("tags", [])
+        or c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    ]
     keep = [{**c, "source": "".join(c["source"])} for c in keep]
     out = nbformat.from_dict({**nb, "cells": keep})
     checks = [i for i, c in enumerate(keep) if "autograde" in c.get("metadata", {}).get("tags", [])]
@@ -58,8 +62,10 @@ def test_leak_detector_finds_a_leak():
 
 def run(nb) -> list:
     execute(nb, timeout=120, cwd=ROOT / "notebooks", allow_errors=True)
-    return [next((f"{o['ename']}: {o['evalue']}" for o in c.get("outputs", []) if o["output_type"] == "error"), None)
-            for c in nb.cells]
+    return [
+        next((f"{o['ename']}: {o['evalue']}" for o in c.get("outputs", []) if o["output_type"] == "error"), None)
+        for c in nb.cells
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -79,5 +85,7 @@ def test_solutions_pass_and_stubs_fail(path, monkeypatch):
     errors = run(stubbed)
     assert errors[0] is None, f"{path.name}: the import cell failed in the student version: {errors[0]}"
     passing = [i for i in stub_checks if errors[i] is None]
-    assert not passing, (f"{path.name}: these checks pass without a solution (they cannot fail): "
-                         f"{[''.join(stubbed.cells[i].source)[:80] for i in passing]}")
+    assert not passing, (
+        f"{path.name}: these checks pass without a solution (they cannot fail): "
+        f"{[''.join(stubbed.cells[i].source)[:80] for i in passing]}"
+    )

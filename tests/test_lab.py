@@ -1,4 +1,5 @@
 """The lab's rules: budget enforced, bad configurations named, every schedule runs."""
+
 import numpy as np
 import pytest
 
@@ -19,8 +20,7 @@ def test_every_optimizer_and_schedule_runs_within_budget(optimizer, schedule):
 
 
 def test_reference_configuration_reaches_the_target_and_baseline_does_not():
-    reference = lab.evaluate({"optimizer": "adam", "lr": 1e-2, "schedule": "cosine", "batch_size": 64,
-                              "hidden": [128]})
+    reference = lab.evaluate({"optimizer": "adam", "lr": 1e-2, "schedule": "cosine", "batch_size": 64, "hidden": [128]})
     assert reference["passed"] and reference["mean"] > lab.TARGET + 0.01
     baseline = lab.evaluate({"optimizer": "sgd", "lr": 1e-2}, seeds=(0,))
     assert not baseline["passed"] and baseline["mean"] < lab.TARGET - 0.05
@@ -40,8 +40,18 @@ def test_a_diverging_run_scores_zero(monkeypatch):
 
 
 def test_test_score_and_options():
-    config = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "schedule": "warmup_cosine", "batch_size": 128,
-              "hidden": [32], "dropout": 0.1, "batch_norm": True, "clip_norm": 5.0, "weight_decay": 1e-4}
+    config = {
+        "optimizer": "sgd",
+        "lr": 0.05,
+        "momentum": 0.9,
+        "schedule": "warmup_cosine",
+        "batch_size": 128,
+        "hidden": [32],
+        "dropout": 0.1,
+        "batch_norm": True,
+        "clip_norm": 5.0,
+        "weight_decay": 1e-4,
+    }
     monkeypatch_free = lab._test_looks.copy()
     lab._test_looks.clear()
     try:
@@ -72,21 +82,24 @@ def test_the_grader_seeds_come_from_the_environment(monkeypatch):
         lab.scoring_seeds()
 
 
-@pytest.mark.parametrize("config, match", [
-    ({"optimiser": "sgd"}, "config has unknown keys \\['optimiser'\\]"),
-    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
-    ({"schedule": "linear"}, "schedule must be one of"),
-    ({"lr": 0}, "lr must be a number > 0"),
-    ({"lr": float("nan")}, "lr must be a finite number"),
-    ({"momentum": 1.0}, "momentum must be a number in \\[0, 1\\)"),
-    ({"batch_size": 0}, "batch_size must be an integer in \\[1, 1078\\]"),
-    ({"dropout": 1.0}, "dropout must be"),
-    ({"clip_norm": -1}, "clip_norm must be a number > 0"),
-    ({"weight_decay": -1e-4}, "weight_decay must be a number >= 0"),
-    ({"warmup_steps": 0}, "warmup_steps must be an integer >= 1"),
-    ({"hidden": [0]}, "hidden must be a list of positive layer widths"),
-    ({"hidden": [512, 512]}, "parameters; the lab allows at most 50,000"),
-])
+@pytest.mark.parametrize(
+    "config, match",
+    [
+        ({"optimiser": "sgd"}, "config has unknown keys \\['optimiser'\\]"),
+        ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+        ({"schedule": "linear"}, "schedule must be one of"),
+        ({"lr": 0}, "lr must be a number > 0"),
+        ({"lr": float("nan")}, "lr must be a finite number"),
+        ({"momentum": 1.0}, "momentum must be a number in \\[0, 1\\)"),
+        ({"batch_size": 0}, "batch_size must be an integer in \\[1, 1078\\]"),
+        ({"dropout": 1.0}, "dropout must be"),
+        ({"clip_norm": -1}, "clip_norm must be a number > 0"),
+        ({"weight_decay": -1e-4}, "weight_decay must be a number >= 0"),
+        ({"warmup_steps": 0}, "warmup_steps must be an integer >= 1"),
+        ({"hidden": [0]}, "hidden must be a list of positive layer widths"),
+        ({"hidden": [512, 512]}, "parameters; the lab allows at most 50,000"),
+    ],
+)
 def test_bad_configurations_are_named(config, match):
     with pytest.raises(ValueError, match=match):
         lab.complete(config)

@@ -1,4 +1,5 @@
 """Tests of course_utils.nn: the flat-vector MLP (views, gradients, modes, fine-tuning, errors)."""
+
 import numpy as np
 import pytest
 
@@ -61,10 +62,16 @@ def test_gradient_every_activation_and_loss(activation, loss):
 
 
 @pytest.mark.parametrize("activation", nn.ACTIVATIONS)
-@pytest.mark.parametrize("extra", [
-    dict(dropout=0.3), dict(batch_norm=True), dict(batch_norm=True, training=False),
-    dict(l2=0.3), dict(dropout=[0.5, 0.2], batch_norm=True, l2=0.1, loss="mse_softmax"),
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        dict(dropout=0.3),
+        dict(batch_norm=True),
+        dict(batch_norm=True, training=False),
+        dict(l2=0.3),
+        dict(dropout=[0.5, 0.2], batch_norm=True, l2=0.1, loss="mse_softmax"),
+    ],
+)
 def test_gradient_dropout_batch_norm_l2(activation, extra):
     extra = dict(extra)
     training = extra.pop("training", None)
@@ -76,10 +83,16 @@ def test_gradient_dropout_batch_norm_l2(activation, extra):
     check_gradient(net, X, y, training=training)
 
 
-@pytest.mark.parametrize("loss, targets", [
-    ("cross_entropy", "probabilities"), ("mse", "matrix"), ("mse", "regression"),
-    ("mse_softmax", "matrix"), ("binary_cross_entropy", "probabilities"),
-])
+@pytest.mark.parametrize(
+    "loss, targets",
+    [
+        ("cross_entropy", "probabilities"),
+        ("mse", "matrix"),
+        ("mse", "regression"),
+        ("mse_softmax", "matrix"),
+        ("binary_cross_entropy", "probabilities"),
+    ],
+)
 def test_gradient_real_valued_targets(loss, targets):
     rng = np.random.default_rng(4)
     outputs = 1 if loss == "binary_cross_entropy" or targets == "regression" else 3
@@ -116,9 +129,11 @@ def test_losses_match_their_formulas():
         np.testing.assert_allclose(net.forward(X), z)
         p = nn.softmax(z)
         t = data.one_hot(y, 3)
-        expected = {"cross_entropy": -np.mean(np.log(p[np.arange(4), y])),
-                    "mse": np.mean(np.sum((z - t) ** 2, axis=1)),
-                    "mse_softmax": np.mean(np.sum((p - t) ** 2, axis=1))}[loss]
+        expected = {
+            "cross_entropy": -np.mean(np.log(p[np.arange(4), y])),
+            "mse": np.mean(np.sum((z - t) ** 2, axis=1)),
+            "mse_softmax": np.mean(np.sum((p - t) ** 2, axis=1)),
+        }[loss]
         assert np.isclose(net.loss(X, y), expected, rtol=1e-12)
     net = nn.MLP([3, 3], loss="cross_entropy", l2=0.5, seed=1)
     plain = nn.MLP([3, 3], seed=1)
@@ -241,10 +256,17 @@ def test_float32_stays_float32():
 
 
 # --------------------------------------------------------------------------- initialisation
-@pytest.mark.parametrize("init, expected_std", [
-    ("he", np.sqrt(2 / 400)), ("xavier", np.sqrt(2 / 700)), ("normal", 0.5),
-    ("uniform", 0.5 / np.sqrt(3)), ("torch", 0.5 / np.sqrt(400) / np.sqrt(3)), ("zeros", 0.0),
-])
+@pytest.mark.parametrize(
+    "init, expected_std",
+    [
+        ("he", np.sqrt(2 / 400)),
+        ("xavier", np.sqrt(2 / 700)),
+        ("normal", 0.5),
+        ("uniform", 0.5 / np.sqrt(3)),
+        ("torch", 0.5 / np.sqrt(400) / np.sqrt(3)),
+        ("zeros", 0.0),
+    ],
+)
 def test_weight_initialisation_scales(init, expected_std):
     net = nn.MLP([400, 300, 2], init=init, init_scale=1.0 if init in ("he", "xavier") else 0.5, seed=0)
     W = net.weights[0]
@@ -406,29 +428,32 @@ def test_helpers_and_repr():
 
 
 # --------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(sizes=[3]), "sizes must be a list of at least two layer widths"),
-    (dict(sizes=5), "sizes must be a list"),
-    (dict(sizes=[3, 0, 2]), "sizes\\[1\\] must be an integer >= 1"),
-    (dict(activation="elu"), "activation must be one of 'relu', 'tanh', 'sigmoid', 'linear'"),
-    (dict(activation=["relu", "cosine"]), "activation\\[1\\] must be one of"),
-    (dict(activation=["relu"]), "activation must be one value or one per hidden layer \\(2\\)"),
-    (dict(loss="hinge"), "loss must be one of"),
-    (dict(init="orthogonal"), "init must be one of"),
-    (dict(init_scale=-1), "init_scale must be a number >= 0"),
-    (dict(bias_init="ones"), "bias_init must be one of"),
-    (dict(dropout=1.0), "dropout must be a number in \\[0, 1\\)"),
-    (dict(dropout=[0.1, 1.5]), "dropout\\[1\\] must be a number in \\[0, 1\\)"),
-    (dict(dtype=np.float16), "dtype must be one of"),
-    (dict(dtype="bogus"), "dtype must be one of"),
-    (dict(seed=-3), "seed must be an integer >= 0"),
-    (dict(batch_norm="yes"), "batch_norm must be True or False"),
-    (dict(bn_momentum=2), "bn_momentum must be a number in \\[0, 1\\]"),
-    (dict(bn_eps=0), "bn_eps must be a number > 0"),
-    (dict(l2=-0.1), "l2 must be a number >= 0"),
-    (dict(loss="binary_cross_entropy"), "needs sizes\\[-1\\] == 1 output"),
-    (dict(sizes=[3, 1]), "loss 'cross_entropy' needs sizes\\[-1\\] >= 2"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(sizes=[3]), "sizes must be a list of at least two layer widths"),
+        (dict(sizes=5), "sizes must be a list"),
+        (dict(sizes=[3, 0, 2]), "sizes\\[1\\] must be an integer >= 1"),
+        (dict(activation="elu"), "activation must be one of 'relu', 'tanh', 'sigmoid', 'linear'"),
+        (dict(activation=["relu", "cosine"]), "activation\\[1\\] must be one of"),
+        (dict(activation=["relu"]), "activation must be one value or one per hidden layer \\(2\\)"),
+        (dict(loss="hinge"), "loss must be one of"),
+        (dict(init="orthogonal"), "init must be one of"),
+        (dict(init_scale=-1), "init_scale must be a number >= 0"),
+        (dict(bias_init="ones"), "bias_init must be one of"),
+        (dict(dropout=1.0), "dropout must be a number in \\[0, 1\\)"),
+        (dict(dropout=[0.1, 1.5]), "dropout\\[1\\] must be a number in \\[0, 1\\)"),
+        (dict(dtype=np.float16), "dtype must be one of"),
+        (dict(dtype="bogus"), "dtype must be one of"),
+        (dict(seed=-3), "seed must be an integer >= 0"),
+        (dict(batch_norm="yes"), "batch_norm must be True or False"),
+        (dict(bn_momentum=2), "bn_momentum must be a number in \\[0, 1\\]"),
+        (dict(bn_eps=0), "bn_eps must be a number > 0"),
+        (dict(l2=-0.1), "l2 must be a number >= 0"),
+        (dict(loss="binary_cross_entropy"), "needs sizes\\[-1\\] == 1 output"),
+        (dict(sizes=[3, 1]), "loss 'cross_entropy' needs sizes\\[-1\\] >= 2"),
+    ],
+)
 def test_constructor_rejects_bad_arguments(kwargs, message):
     kwargs = {"sizes": [3, 4, 4, 2], **kwargs}
     with pytest.raises(ValueError, match=message):
@@ -473,9 +498,9 @@ def test_cross_entropy_is_stable_for_scores_far_apart(dtype):
     X = np.array([[1.0], [-1.0], [0.0]])
     y = np.array([0, 2, 1])
     # scores: [1000, 0, 1], [-1000, 0, -1], [0, 0, 0]
-    expected = np.mean([np.log1p(np.exp(-1000) + np.exp(-999)),
-                        1 + np.log(np.exp(-1000) + 1 + np.exp(-1)),
-                        np.log(3.0)])
+    expected = np.mean(
+        [np.log1p(np.exp(-1000) + np.exp(-999)), 1 + np.log(np.exp(-1000) + 1 + np.exp(-1)), np.log(3.0)]
+    )
     loss, grad = net.loss_and_grad(X, y)
     assert loss == pytest.approx(expected, rel=1e-6) and np.all(np.isfinite(grad))
     np.testing.assert_allclose(net.predict_proba(X).sum(axis=1), 1, rtol=1e-6)

@@ -3,6 +3,7 @@
 Execution itself is done by nbval (``pytest --nbval-lax notebooks/``); these tests read the
 notebooks as JSON.
 """
+
 import json
 import os
 import re
@@ -25,8 +26,7 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_stored_without_outputs(path):
     """nbstripout --verify: no outputs, execution counts or volatile metadata in git."""
-    result = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", str(path)],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, f"{path.name} has outputs; run `nbstripout {path}`\n{result.stdout}{result.stderr}"
 
 
@@ -51,6 +51,7 @@ def test_chapter_meets_the_curriculum(path):
         if os.environ.get("CI"):
             pytest.fail(f"{COURSE_CHECK} is missing: CI needs ../shared beside the clone")
         pytest.skip("../shared/tools/course_check.py not beside this clone (outside CI)")
-    result = subprocess.run([sys.executable, str(COURSE_CHECK), path.name[:2]], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(COURSE_CHECK), path.name[:2]], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

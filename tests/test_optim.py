@@ -2,6 +2,7 @@
 
 The fixtures come from tools/make_reference.py (torch in a private venv); this file needs numpy only.
 """
+
 import json
 import re
 from pathlib import Path
@@ -65,10 +66,21 @@ def relative_error(got, ref):
 
 # --- golden trajectories --------------------------------------------------------------------
 
+
 def test_fixture_covers_every_optimizer_and_is_from_torch_2_13():
     assert INDEX["torch"].startswith("2.13.0")
     assert {case["optimizer"] for case in INDEX["cases"]} == {
-        "SGD", "SGDW", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam", "AdaBound", "Lookahead"}
+        "SGD",
+        "SGDW",
+        "Adagrad",
+        "RMSprop",
+        "Adam",
+        "AdamW",
+        "NAdam",
+        "RAdam",
+        "AdaBound",
+        "Lookahead",
+    }
     assert INDEX["steps"] == len(B) >= 30
 
 
@@ -87,9 +99,14 @@ def test_a_wrong_default_would_be_caught():
     assert relative_error(off, DATA["adam_defaults"]) > 100 * RTOL
 
 
-NO_DAMPENING_MOMENTUM = [n for n, c in CASES.items()
-                         if c["optimizer"] == "SGD" and c["kwargs"].get("momentum") and not c["kwargs"].get("dampening")
-                         and c["schedule"] is None]
+NO_DAMPENING_MOMENTUM = [
+    n
+    for n, c in CASES.items()
+    if c["optimizer"] == "SGD"
+    and c["kwargs"].get("momentum")
+    and not c["kwargs"].get("dampening")
+    and c["schedule"] is None
+]
 
 
 @pytest.mark.parametrize("name", NO_DAMPENING_MOMENTUM)
@@ -110,6 +127,7 @@ def test_lecture_momentum_differs_under_a_schedule_and_follows_the_lecture():
 
 
 # --- lecture variants against the lecture's formulas, written out ---------------------------
+
 
 def test_adagrad_rms_is_the_lecture_formula():
     eta, eps = 0.3, 1e-10
@@ -138,7 +156,7 @@ def test_rmsprop_lecture_init_is_the_lecture_formula():
     theta, sigma = THETA0.copy(), None
     for t in range(len(B)):
         g = A * theta + B[t]
-        sigma = np.abs(g) if t == 0 else np.sqrt(alpha * sigma ** 2 + (1 - alpha) * g ** 2)
+        sigma = np.abs(g) if t == 0 else np.sqrt(alpha * sigma**2 + (1 - alpha) * g**2)
         theta = theta - eta / (sigma + eps) * g
     np.testing.assert_allclose(got[-1], theta, rtol=1e-10)
     assert relative_error(trajectory(optim.RMSprop(lr=eta, alpha=alpha)), got) > 1e-2
@@ -150,9 +168,9 @@ def test_nadam_with_constant_momentum_is_the_lecture_formula():
     theta, m, v = THETA0.copy(), 0.0, 0.0
     for t in range(1, len(B) + 1):
         g = A * theta + B[t - 1]
-        m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g ** 2
-        m_hat = beta1 * m / (1 - beta1 ** (t + 1)) + (1 - beta1) * g / (1 - beta1 ** t)
-        theta = theta - eta * m_hat / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+        m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g**2
+        m_hat = beta1 * m / (1 - beta1 ** (t + 1)) + (1 - beta1) * g / (1 - beta1**t)
+        theta = theta - eta * m_hat / (np.sqrt(v / (1 - beta2**t)) + eps)
     np.testing.assert_allclose(got[-1], theta, rtol=1e-10)
 
 
@@ -166,7 +184,8 @@ def test_sgdw_equals_l2_without_momentum_and_differs_with_momentum():
 def test_adam_decoupled_equals_adamw():
     adamw = trajectory(optim.AdamW(lr=0.05, weight_decay=0.1, amsgrad=True))
     np.testing.assert_array_equal(
-        trajectory(optim.Adam(lr=0.05, weight_decay=0.1, amsgrad=True, decoupled_weight_decay=True)), adamw)
+        trajectory(optim.Adam(lr=0.05, weight_decay=0.1, amsgrad=True, decoupled_weight_decay=True)), adamw
+    )
 
 
 def test_adabound_ends_as_sgd_with_final_lr():
@@ -189,13 +208,14 @@ def test_radam_is_momentum_sgd_until_rho_exceeds_5():
         opt.step(theta, A * theta + B[t - 1])
         assert opt.rectification() is None
         m = 0.9 * m + 0.1 * (A * reference + B[t - 1])
-        reference = reference - 0.1 * m / (1 - 0.9 ** t)  # momentum SGD with bias-corrected m
+        reference = reference - 0.1 * m / (1 - 0.9**t)  # momentum SGD with bias-corrected m
     np.testing.assert_allclose(theta, reference, rtol=1e-12)
     opt.step(theta, A * theta + B[5])
     assert opt.rho > 5 and 0 < opt.rectification() < 1
 
 
 # --- batched runs, dtypes, layouts -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(EVERY_OPTIMIZER))
 def test_float32_stays_float32_and_tracks_float64(name):
@@ -301,7 +321,7 @@ def test_adagrad_sum_starts_at_initial_accumulator_value():
     opt = optim.Adagrad(initial_accumulator_value=0.5)
     g = np.array([1.0, 2.0])
     opt.step(np.zeros(2), g)
-    np.testing.assert_allclose(opt.state["sum"], 0.5 + g ** 2)
+    np.testing.assert_allclose(opt.state["sum"], 0.5 + g**2)
 
 
 def test_nadam_reset_restarts_mu_product():
@@ -331,36 +351,54 @@ def test_lr_array_is_copied_and_defaults_and_repr_show_hyper_parameters():
     rates[0] = 5.0
     assert opt.current_lr()[0] == 0.1
     adam = optim.Adam(lr=0.01, betas=(0.8, 0.99), amsgrad=True)
-    assert adam.defaults == {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": True,
-                             "decoupled_weight_decay": False}
-    assert repr(adam) == ("Adam(lr=0.01, betas=(0.8, 0.99), eps=1e-08, weight_decay=0.0, amsgrad=True, "
-                          "decoupled_weight_decay=False)")
+    assert adam.defaults == {
+        "lr": 0.01,
+        "betas": (0.8, 0.99),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "amsgrad": True,
+        "decoupled_weight_decay": False,
+    }
+    assert repr(adam) == (
+        "Adam(lr=0.01, betas=(0.8, 0.99), eps=1e-08, weight_decay=0.0, amsgrad=True, decoupled_weight_decay=False)"
+    )
     assert "lr=<array of shape (2,)>" in repr(opt)
     assert repr(optim.AdamW()).startswith("AdamW(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01")
     assert "lr=cosine(lr=0.1, total_steps=10, lr_min=0.0)" in repr(optim.SGD(lr=schedules.cosine(0.1, 10)))
     assert repr(optim.Lookahead(optim.SGD(), k=3)) == (
         "Lookahead(SGD(lr=0.001, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, "
-        "momentum_form='torch'), k=3, alpha=0.5)")
+        "momentum_form='torch'), k=3, alpha=0.5)"
+    )
 
 
-@pytest.mark.parametrize("cls, defaults", [
-    (optim.SGD, dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)),
-    (optim.Adagrad, dict(lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)),
-    (optim.RMSprop, dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)),
-    (optim.Adam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)),
-    (optim.AdamW, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)),
-    (optim.NAdam, dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
-                       decoupled_weight_decay=False)),
-    (optim.RAdam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False)),
-    (optim.AdaBound, dict(lr=1e-3, betas=(0.9, 0.999), final_lr=0.1, gamma=1e-3, eps=1e-8, weight_decay=0,
-                          amsbound=False)),
-])
+@pytest.mark.parametrize(
+    "cls, defaults",
+    [
+        (optim.SGD, dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)),
+        (optim.Adagrad, dict(lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)),
+        (optim.RMSprop, dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)),
+        (optim.Adam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)),
+        (optim.AdamW, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)),
+        (
+            optim.NAdam,
+            dict(
+                lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3, decoupled_weight_decay=False
+            ),
+        ),
+        (optim.RAdam, dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False)),
+        (
+            optim.AdaBound,
+            dict(lr=1e-3, betas=(0.9, 0.999), final_lr=0.1, gamma=1e-3, eps=1e-8, weight_decay=0, amsbound=False),
+        ),
+    ],
+)
 def test_defaults_are_torch_s(cls, defaults):
     got = cls().defaults
     assert {k: got[k] for k in defaults} == defaults
 
 
 # --- Lookahead ------------------------------------------------------------------------------
+
 
 def test_lookahead_k_fast_steps_then_one_step_back():
     k, alpha, lr = 4, 0.3, 0.1

@@ -1,4 +1,5 @@
 """The plotting helpers draw what they promise, including runs that diverged."""
+
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
@@ -10,6 +11,7 @@ from course_utils import plots
 
 class Bowl:
     """A stand-in 2-D surface so these tests do not depend on course_utils.surfaces."""
+
     dim, name = 2, "bowl"
     bounds = ((-2.0, 2.0), (-1.0, 1.0))
     minimum = np.zeros(2)
@@ -67,8 +69,14 @@ def test_curve_1d():
 
 def test_loss_curves_divergence_and_bands():
     history = SimpleNamespace(loss=np.array([1.0, 0.5, 0.25]), diverged_at=None)
-    ax = plots.loss_curves({"ok": history, "blows up": np.array([1.0, 10.0, np.inf, np.nan]),
-                            "seeds": np.abs(np.random.default_rng(0).normal(size=(5, 3))) + 0.1}, title="x")
+    ax = plots.loss_curves(
+        {
+            "ok": history,
+            "blows up": np.array([1.0, 10.0, np.inf, np.nan]),
+            "seeds": np.abs(np.random.default_rng(0).normal(size=(5, 3))) + 0.1,
+        },
+        title="x",
+    )
     labels = ax.get_legend_handles_labels()[1]
     assert "blows up (diverged at step 2)" in labels
     assert any(label.startswith("seeds (median of 3") for label in labels)
@@ -109,6 +117,7 @@ def test_animate_returns_html():
 
 def test_colours_are_distinct_within_a_figure_and_keep_a_method_colour():
     from matplotlib.colors import to_hex
+
     colors = plots._colors(["Adam", "GD lr=0.1", "GD lr=1e-3", "Adam + warm-up", "mine"], {"mine": "black"})
     assert colors[0] == plots.COLORS["Adam"] and colors[1] == plots.COLORS["GD"]
     assert len({to_hex(c) for c in colors}) == 5 and colors[4] == "black"

@@ -5,6 +5,7 @@ counts). The cases are small (arrays of a few dozen numbers, networks of a few u
 whole file runs in well under a minute on one core. What the example-based tests already pin down
 (torch's iterates, the lecture formulas, fixed cases) is not repeated here.
 """
+
 import math
 
 import numpy as np
@@ -19,7 +20,7 @@ from course_utils import data, derivatives, nn, optim, schedules
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 DTYPES = (np.float32, np.float64)
-MAX_T = 10 ** 6  # the largest step index the schedule properties try
+MAX_T = 10**6  # the largest step index the schedule properties try
 
 
 def elements(dtype, bound=1e4):
@@ -37,31 +38,43 @@ small_eps = st.floats(1e-10, 1e-3)
 def configs(draw, names=None, decay=True, lookahead=True):
     """Sane hyper-parameters of a random optimizer (every class of course_utils.optim, every option)."""
     names = names or ["SGD", "SGDW", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam", "AdaBound"] + (
-        ["Lookahead"] if lookahead else [])
+        ["Lookahead"] if lookahead else []
+    )
     name = draw(st.sampled_from(names))
     weight_decay = draw(st.one_of(st.just(0.0), st.floats(0, 0.1))) if decay else 0.0
     if name == "Lookahead":
-        return name, dict(inner=draw(configs(decay=decay, lookahead=False)), k=draw(st.integers(1, 5)),
-                          alpha=draw(st.floats(0, 1)))
+        return name, dict(
+            inner=draw(configs(decay=decay, lookahead=False)), k=draw(st.integers(1, 5)), alpha=draw(st.floats(0, 1))
+        )
     if name in ("SGD", "SGDW"):
         momentum = draw(st.one_of(st.just(0.0), st.floats(0, 0.99)))
         nesterov = momentum > 0 and draw(st.booleans())
         form = draw(st.sampled_from(["torch", "lecture"]))
         dampening = 0.0 if nesterov or form == "lecture" else draw(st.floats(0, 1))
-        return name, dict(momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay,
-                          momentum_form=form)
+        return name, dict(
+            momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay, momentum_form=form
+        )
     if name == "Adagrad":
-        return name, dict(lr_decay=draw(st.floats(0, 0.1)), weight_decay=weight_decay,
-                          initial_accumulator_value=draw(st.floats(0, 1)), eps=draw(small_eps),
-                          sigma=draw(st.sampled_from(["sum", "rms"])))
+        return name, dict(
+            lr_decay=draw(st.floats(0, 0.1)),
+            weight_decay=weight_decay,
+            initial_accumulator_value=draw(st.floats(0, 1)),
+            eps=draw(small_eps),
+            sigma=draw(st.sampled_from(["sum", "rms"])),
+        )
     if name == "RMSprop":
         centered = draw(st.booleans())
         # centered with a tiny alpha estimates the variance from about one gradient: ~0, so it divides by
         # eps and explodes by design (as torch's would); sane centered runs average over many steps
         alpha = draw(st.floats(0.5, 0.999) if centered else unit)
-        return name, dict(alpha=alpha, eps=draw(small_eps), weight_decay=weight_decay,
-                          momentum=draw(st.one_of(st.just(0.0), st.floats(0, 0.99))), centered=centered,
-                          lecture_init=not centered and draw(st.booleans()))
+        return name, dict(
+            alpha=alpha,
+            eps=draw(small_eps),
+            weight_decay=weight_decay,
+            momentum=draw(st.one_of(st.just(0.0), st.floats(0, 0.99))),
+            centered=centered,
+            lecture_init=not centered and draw(st.booleans()),
+        )
     kwargs = dict(betas=(draw(unit), draw(unit)), eps=draw(small_eps), weight_decay=weight_decay)
     if name == "Adam":
         kwargs.update(amsgrad=draw(st.booleans()), decoupled_weight_decay=draw(st.booleans()))
@@ -72,8 +85,7 @@ def configs(draw, names=None, decay=True, lookahead=True):
     elif name == "RAdam":
         kwargs.update(decoupled_weight_decay=draw(st.booleans()))
     else:  # AdaBound
-        kwargs.update(final_lr=draw(st.floats(0, 1)), gamma=draw(st.floats(1e-4, 0.5)),
-                      amsbound=draw(st.booleans()))
+        kwargs.update(final_lr=draw(st.floats(0, 1)), gamma=draw(st.floats(1e-4, 0.5)), amsbound=draw(st.booleans()))
     return name, kwargs
 
 
@@ -139,8 +151,15 @@ def test_zero_gradients_from_the_start_leave_params_still(config, problem, data_
 
 
 @settings(max_examples=1000, deadline=None)
-@given(config=configs(), runs=st.integers(1, 4), dim=st.integers(1, 4), steps=st.integers(1, 6),
-       seed=st.integers(0, 2 ** 32 - 1), one_lr=st.booleans(), data_=st.data())
+@given(
+    config=configs(),
+    runs=st.integers(1, 4),
+    dim=st.integers(1, 4),
+    steps=st.integers(1, 6),
+    seed=st.integers(0, 2**32 - 1),
+    one_lr=st.booleans(),
+    data_=st.data(),
+)
 def test_many_runs_as_rows_and_an_lr_array_equal_separate_runs(config, runs, dim, steps, seed, one_lr, data_):
     """(runs, dim) params with lr a number or a (runs, 1) array == one optimizer per run with its own lr."""
     rng = np.random.default_rng(seed)
@@ -205,7 +224,7 @@ def test_adam_family_moments_stay_in_their_ranges(config, problem, lr):
         m, v = opt.state["exp_avg"], opt.state["exp_avg_sq"]
         assert np.all(v >= 0)
         assert np.all(np.abs(m) <= largest * (1 + rtol) + atol)
-        assert np.all(v <= largest ** 2 * (1 + 4 * rtol) + atol)
+        assert np.all(v <= largest**2 * (1 + 4 * rtol) + atol)
         if "max_exp_avg_sq" in opt.state:
             top = opt.state["max_exp_avg_sq"]
             assert np.all(top >= v)
@@ -233,8 +252,13 @@ def test_rmsprop_square_avg_is_non_negative_and_at_least_the_squared_mean(config
 
 
 @settings(max_examples=1000, deadline=None)
-@given(inner=configs(lookahead=False), k=st.integers(1, 4), alpha=st.floats(0, 1), problem=problems(max_steps=9),
-       lr=positive_rates)
+@given(
+    inner=configs(lookahead=False),
+    k=st.integers(1, 4),
+    alpha=st.floats(0, 1),
+    problem=problems(max_steps=9),
+    lr=positive_rates,
+)
 def test_lookahead_moves_its_slow_weights_only_every_k_steps(inner, k, alpha, problem, lr):
     params, grads = problem
     opt = make(("Lookahead", dict(inner=inner, k=k, alpha=alpha)), lr)
@@ -251,10 +275,18 @@ def test_lookahead_moves_its_slow_weights_only_every_k_steps(inner, k, alpha, pr
 
 
 @settings(max_examples=1000, deadline=None)
-@given(beta1=unit, beta2=st.floats(1e-3, 0.999), momentum_decay=st.floats(0, 0.01), steps=st.integers(1, 40),
-       final_lr=st.floats(0, 1), gamma=st.floats(1e-4, 0.9), lr=positive_rates)
-def test_scalar_state_nadam_mu_product_radam_rho_adabound_bounds(beta1, beta2, momentum_decay, steps, final_lr,
-                                                                 gamma, lr):
+@given(
+    beta1=unit,
+    beta2=st.floats(1e-3, 0.999),
+    momentum_decay=st.floats(0, 0.01),
+    steps=st.integers(1, 40),
+    final_lr=st.floats(0, 1),
+    gamma=st.floats(1e-4, 0.9),
+    lr=positive_rates,
+)
+def test_scalar_state_nadam_mu_product_radam_rho_adabound_bounds(
+    beta1, beta2, momentum_decay, steps, final_lr, gamma, lr
+):
     """NAdam: (beta1/2)^t <= prod mu_i <= beta1^t, non-increasing. RAdam: rho_t increases towards rho_inf,
     the rectification lies in (0, 1]. AdaBound: lower <= final_lr <= upper, closing in as t grows."""
     nadam, radam = optim.NAdam(betas=(beta1, beta2), momentum_decay=momentum_decay), optim.RAdam(betas=(beta1, beta2))
@@ -264,7 +296,7 @@ def test_scalar_state_nadam_mu_product_radam_rho_adabound_bounds(beta1, beta2, m
         nadam.step(params, zero)
         radam.step(params, zero)
         assert nadam.mu_product <= previous_mu
-        assert (beta1 / 2) ** t * (1 - 1e-12) - 1e-300 <= nadam.mu_product <= beta1 ** t * (1 + 1e-12) + 1e-300
+        assert (beta1 / 2) ** t * (1 - 1e-12) - 1e-300 <= nadam.mu_product <= beta1**t * (1 + 1e-12) + 1e-300
         assert previous_rho <= radam.rho <= radam.rho_inf  # rho_t rises to rho_inf (equal in floats, late on)
         r = radam.rectification()
         assert (r is None) == (radam.rho <= 5)
@@ -289,8 +321,19 @@ def schedule_cases(draw, kinds=None):
     low/high: bounds for every t in [0, horizon]; down/up: intervals [a, b] on which it is
     non-increasing / non-decreasing; period: lr(t + period) == lr(t).
     """
-    kinds = kinds or ["constant", "step_decay", "exponential", "inverse_sqrt", "cosine", "cosine_restarts",
-                      "warmup", "warmup_cosine", "cyclic", "one_cycle", "noam"]
+    kinds = kinds or [
+        "constant",
+        "step_decay",
+        "exponential",
+        "inverse_sqrt",
+        "cosine",
+        "cosine_restarts",
+        "warmup",
+        "warmup_cosine",
+        "cyclic",
+        "one_cycle",
+        "noam",
+    ]
     kind = draw(st.sampled_from(kinds))
     lr = draw(peaks)
     everywhere = (0, MAX_T)
@@ -298,51 +341,85 @@ def schedule_cases(draw, kinds=None):
         return kind, schedules.constant(lr), dict(low=lr, high=lr, down=[everywhere], up=[everywhere])
     if kind == "step_decay":
         gamma = draw(st.floats(1e-3, 1))
-        return kind, schedules.step_decay(lr, draw(st.integers(1, 500)), gamma), dict(
-            low=0.0, high=lr, down=[everywhere])
+        return (
+            kind,
+            schedules.step_decay(lr, draw(st.integers(1, 500)), gamma),
+            dict(low=0.0, high=lr, down=[everywhere]),
+        )
     if kind == "exponential":
         return kind, schedules.exponential(lr, draw(st.floats(1e-3, 1))), dict(low=0.0, high=lr, down=[everywhere])
     if kind == "inverse_sqrt":
         return kind, schedules.inverse_sqrt(lr), dict(low=0.0, high=lr, down=[everywhere])
     if kind == "cosine":
         total, lr_min = draw(st.integers(1, 2000)), draw(st.floats(0, 1)) * lr
-        return kind, schedules.cosine(lr, total, lr_min), dict(low=lr_min, high=lr, down=[(0, total)],
-                                                               up=[(total, 2 * total)], period=2 * total)
+        return (
+            kind,
+            schedules.cosine(lr, total, lr_min),
+            dict(low=lr_min, high=lr, down=[(0, total)], up=[(total, 2 * total)], period=2 * total),
+        )
     if kind == "cosine_restarts":
         first, mult, lr_min = draw(st.integers(1, 300)), draw(st.integers(1, 4)), draw(st.floats(0, 1)) * lr
         starts = [0]
         while starts[-1] < 3000:
             starts.append(starts[-1] + first * mult ** (len(starts) - 1))
-        facts = dict(low=lr_min, high=lr, down=[(a, b - 1) for a, b in zip(starts, starts[1:])], restarts=starts,
-                     peak=lr)
+        facts = dict(
+            low=lr_min, high=lr, down=[(a, b - 1) for a, b in zip(starts, starts[1:])], restarts=starts, peak=lr
+        )
         if mult == 1:
             facts["period"] = first
         return kind, schedules.cosine_restarts(lr, first, mult, lr_min), facts
     if kind == "warmup":
         steps, start = draw(st.integers(1, 500)), draw(st.floats(0, 1))
-        return kind, schedules.warmup(lr, steps, start), dict(low=start * lr, high=lr, up=[everywhere],
-                                                              down=[(steps, MAX_T)])
+        return (
+            kind,
+            schedules.warmup(lr, steps, start),
+            dict(low=start * lr, high=lr, up=[everywhere], down=[(steps, MAX_T)]),
+        )
     if kind == "warmup_cosine":
         steps, start, total = draw(st.integers(1, 300)), draw(st.floats(0, 1)), draw(st.integers(1, 1000))
-        return kind, schedules.warmup(schedules.cosine(lr, total), steps, start), dict(
-            low=0.0, high=lr, up=[(0, steps)], down=[(steps, steps + total)])
+        return (
+            kind,
+            schedules.warmup(schedules.cosine(lr, total), steps, start),
+            dict(low=0.0, high=lr, up=[(0, steps)], down=[(steps, steps + total)]),
+        )
     if kind == "cyclic":
         lr_min, size = draw(st.floats(0, 1)) * lr, draw(st.integers(1, 500))
-        return kind, schedules.cyclic(lr_min, lr, size), dict(
-            low=lr_min, high=lr, up=[(0, size), (2 * size, 3 * size)], down=[(size, 2 * size)], period=2 * size,
-            peak=lr, peaks_at=size)
+        return (
+            kind,
+            schedules.cyclic(lr_min, lr, size),
+            dict(
+                low=lr_min,
+                high=lr,
+                up=[(0, size), (2 * size, 3 * size)],
+                down=[(size, 2 * size)],
+                period=2 * size,
+                peak=lr,
+                peaks_at=size,
+            ),
+        )
     if kind == "one_cycle":
         total = draw(st.integers(4, 2000))
         pct = draw(st.floats(1.5 / total, 1 - 1.5 / total).filter(lambda p: 0 < p * total - 1 < total - 1))
         div, final = draw(st.floats(1, 100)), draw(st.floats(1, 1e4))
         rise_end = pct * total - 1
-        return kind, schedules.one_cycle(lr, total, pct, div, final), dict(
-            low=lr / div / final, high=lr, up=[(0, math.floor(rise_end))], down=[(math.ceil(rise_end), total - 1)],
-            horizon=total)
+        return (
+            kind,
+            schedules.one_cycle(lr, total, pct, div, final),
+            dict(
+                low=lr / div / final,
+                high=lr,
+                up=[(0, math.floor(rise_end))],
+                down=[(math.ceil(rise_end), total - 1)],
+                horizon=total,
+            ),
+        )
     # noam: peak at t + 1 = W
     d_model, steps = draw(st.integers(1, 1024)), draw(st.integers(1, 1000))
-    return kind, schedules.noam(d_model, steps, lr), dict(low=0.0, high=lr * d_model ** -0.5 * steps ** -0.5,
-                                                          up=[(0, steps - 1)], down=[(steps - 1, MAX_T)])
+    return (
+        kind,
+        schedules.noam(d_model, steps, lr),
+        dict(low=0.0, high=lr * d_model**-0.5 * steps**-0.5, up=[(0, steps - 1)], down=[(steps - 1, MAX_T)]),
+    )
 
 
 def step_arrays(horizon):
@@ -424,8 +501,9 @@ def pre_activations(net, X):
             z = layer.gamma * (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + net.bn_eps) + layer.beta
         if layer.activation == "relu":
             seen.append(z.ravel())
-        a = {"relu": lambda v: np.maximum(v, 0), "tanh": np.tanh, "sigmoid": nn.sigmoid,
-             "linear": lambda v: v}[layer.activation](z)
+        a = {"relu": lambda v: np.maximum(v, 0), "tanh": np.tanh, "sigmoid": nn.sigmoid, "linear": lambda v: v}[
+            layer.activation
+        ](z)
     return (np.concatenate(seen) if seen else np.array([np.inf])), min(variances)
 
 
@@ -436,16 +514,25 @@ def networks(draw):
     outputs = 1 if loss == "binary_cross_entropy" else draw(st.integers(2 if loss != "mse" else 1, 4))
     sizes = [draw(st.integers(1, 4)), *hidden, outputs]
     per_layer = draw(st.booleans()) and hidden
-    activation = (draw(st.lists(st.sampled_from(nn.ACTIVATIONS), min_size=len(hidden), max_size=len(hidden)))
-                  if per_layer else draw(st.sampled_from(nn.ACTIVATIONS)))
+    activation = (
+        draw(st.lists(st.sampled_from(nn.ACTIVATIONS), min_size=len(hidden), max_size=len(hidden)))
+        if per_layer
+        else draw(st.sampled_from(nn.ACTIVATIONS))
+    )
     batch_norm = bool(hidden) and draw(st.booleans())
-    return dict(sizes=sizes, activation=activation, loss=loss, batch_norm=batch_norm,
-                init=draw(st.sampled_from(["he", "xavier", "torch", "uniform"])),
-                l2=draw(st.sampled_from([0.0, 0.1])), seed=draw(st.integers(0, 2 ** 16)))
+    return dict(
+        sizes=sizes,
+        activation=activation,
+        loss=loss,
+        batch_norm=batch_norm,
+        init=draw(st.sampled_from(["he", "xavier", "torch", "uniform"])),
+        l2=draw(st.sampled_from([0.0, 0.1])),
+        seed=draw(st.integers(0, 2**16)),
+    )
 
 
 @settings(max_examples=1000, deadline=None)
-@given(spec=networks(), n=st.integers(2, 6), data_seed=st.integers(0, 2 ** 32 - 1))
+@given(spec=networks(), n=st.integers(2, 6), data_seed=st.integers(0, 2**32 - 1))
 def test_mlp_gradient_matches_central_differences_on_random_architectures(spec, n, data_seed):
     net = nn.MLP(dtype=np.float64, dropout=0.0, **spec)
     rng = np.random.default_rng(data_seed)
@@ -474,7 +561,7 @@ def test_mlp_gradient_matches_central_differences_on_random_architectures(spec, 
 def labelled_sets(draw, min_n=1):
     n = draw(st.integers(min_n, 60))
     kind = draw(st.sampled_from(["labels", "labels_unstratified", "targets"]))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     y = rng.integers(0, draw(st.integers(1, 4)), n) if kind != "targets" else rng.normal(size=n)
     X = np.column_stack([np.arange(n, dtype=float), rng.normal(size=n)])  # column 0: each sample's id
     weights = draw(st.lists(st.floats(0.05, 1), min_size=2, max_size=4))
@@ -484,7 +571,7 @@ def labelled_sets(draw, min_n=1):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(case=labelled_sets(), seed=st.integers(0, 2 ** 32 - 1))
+@given(case=labelled_sets(), seed=st.integers(0, 2**32 - 1))
 def test_split_parts_are_disjoint_complete_aligned_and_sized_by_the_fractions(case, seed):
     X, y, fractions, stratify = case
     parts = data.split(X, y, fractions, seed=seed, stratify=stratify)
@@ -503,8 +590,7 @@ def test_split_parts_are_disjoint_complete_aligned_and_sized_by_the_fractions(ca
 
 
 @settings(max_examples=1000, deadline=None)
-@given(case=labelled_sets(min_n=20), seeds=st.lists(st.integers(0, 2 ** 32 - 1), min_size=2, max_size=2,
-                                                     unique=True))
+@given(case=labelled_sets(min_n=20), seeds=st.lists(st.integers(0, 2**32 - 1), min_size=2, max_size=2, unique=True))
 def test_split_is_seeded_same_seed_same_split_other_seed_other_split(case, seeds):
     X, y, fractions, stratify = case
     first = data.split(X, y, fractions, seed=seeds[0], stratify=stratify)
@@ -518,14 +604,21 @@ def test_split_is_seeded_same_seed_same_split_other_seed_other_split(case, seeds
 
 
 @settings(max_examples=1000, deadline=None)
-@given(n=st.integers(1, 50), data_=st.data(), shuffle=st.sampled_from([True, False, "once"]),
-       drop_last=st.booleans(), n_epochs=st.integers(1, 3), seed=st.integers(0, 2 ** 32 - 1))
+@given(
+    n=st.integers(1, 50),
+    data_=st.data(),
+    shuffle=st.sampled_from([True, False, "once"]),
+    drop_last=st.booleans(),
+    n_epochs=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_epochs_visit_every_sample_once_per_epoch_in_batches(n, data_, shuffle, drop_last, n_epochs, seed):
     batch_size = data_.draw(st.integers(1, n if drop_last else n + 5))
     X, y = np.arange(n, dtype=float)[:, None], np.arange(n)
     seen = {}
-    for epoch, X_batch, y_batch in data.epochs(X, y, batch_size, n_epochs=n_epochs, shuffle=shuffle, seed=seed,
-                                               drop_last=drop_last):
+    for epoch, X_batch, y_batch in data.epochs(
+        X, y, batch_size, n_epochs=n_epochs, shuffle=shuffle, seed=seed, drop_last=drop_last
+    ):
         np.testing.assert_array_equal(X_batch[:, 0], y_batch)  # rows and labels stay together
         seen.setdefault(epoch, []).append(y_batch)
     assert sorted(seen) == list(range(n_epochs))
@@ -544,9 +637,14 @@ def test_epochs_visit_every_sample_once_per_epoch_in_batches(n, data_, shuffle, 
         orders.append(order)
     if shuffle == "once":
         assert all(np.array_equal(order, orders[0]) for order in orders)
-    replay = [y_batch for _, _, y_batch in data.epochs(X, y, batch_size, n_epochs=n_epochs, shuffle=shuffle,
-                                                        seed=seed, drop_last=drop_last)]
+    replay = [
+        y_batch
+        for _, _, y_batch in data.epochs(
+            X, y, batch_size, n_epochs=n_epochs, shuffle=shuffle, seed=seed, drop_last=drop_last
+        )
+    ]
     np.testing.assert_array_equal(np.concatenate(replay), np.concatenate(orders))  # same seed, same batches
-    one_epoch = [y_batch for _, y_batch in data.batches(X, y, batch_size, shuffle=shuffle, seed=seed,
-                                                         drop_last=drop_last)]
+    one_epoch = [
+        y_batch for _, y_batch in data.batches(X, y, batch_size, shuffle=shuffle, seed=seed, drop_last=drop_last)
+    ]
     np.testing.assert_array_equal(np.sort(np.concatenate(one_epoch)), np.sort(orders[0]))

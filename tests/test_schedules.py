@@ -1,5 +1,6 @@
 """course_utils.schedules: learning-rate sequences against torch.optim.lr_scheduler (torch 2.13), vectorisation,
 the lecture's formulas, bad input. The fixtures come from tools/make_reference.py; this file needs numpy only."""
+
 import json
 import math
 from pathlib import Path
@@ -84,7 +85,7 @@ def test_noam_peaks_at_the_end_of_warmup():
     rates = lr(np.arange(20000))
     assert int(np.argmax(rates)) == 3999  # step number t + 1 = warmup_steps
     assert rates.max() == pytest.approx(2.0 / math.sqrt(512 * 4000))
-    assert rates[0] == pytest.approx(2.0 * 512 ** -0.5 * 4000 ** -1.5)
+    assert rates[0] == pytest.approx(2.0 * 512**-0.5 * 4000**-1.5)
 
 
 def test_warmup_from_zero_and_into_a_schedule():
@@ -104,8 +105,9 @@ def test_cosine_restarts_with_period_mult_matches_torch_counting_for_long_runs(f
         since += 1
         if since >= period:  # torch: T_cur >= T_i -> restart with T_i * T_mult
             since, period = since - period, period * mult
-    np.testing.assert_allclose(schedules.cosine_restarts(1.0, first, mult)(np.arange(30000)), expected,
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        schedules.cosine_restarts(1.0, first, mult)(np.arange(30000)), expected, rtol=1e-12, atol=1e-15
+    )
 
 
 def test_cyclic_is_a_triangle_between_the_bounds():

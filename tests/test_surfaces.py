@@ -2,6 +2,7 @@
 
 The finite-difference checks of every gradient and Hessian live in test_derivatives.py.
 """
+
 import math
 
 import numpy as np
@@ -54,8 +55,8 @@ def test_interface_shapes_and_attributes(name):
         assert s.grad(theta, step=3).shape == lead + (s.dim,)
         assert s.hessian(theta, step=3).shape == lead + (s.dim, s.dim)
     theta = s.start
-    theta += 1.0                                   # an optimizer updating its params in place ...
-    assert not np.array_equal(s.start, theta)      # ... does not move the surface's start
+    theta += 1.0  # an optimizer updating its params in place ...
+    assert not np.array_equal(s.start, theta)  # ... does not move the surface's start
     single = s(s.start)
     assert np.ndim(single) == 0 and f"{single:.4f}"
     assert repr(s).startswith("<") and s.name in repr(s)
@@ -166,7 +167,7 @@ def test_elongated_lr_1e2_bounces_between_the_walls_and_stalls():
     # along the floor it is still far away: measured theta_1 = -9.05 of the start's -10
     assert flat[-1] < -9.0
     bounce_loss = s.value(theta) - s.value(np.array([flat[-1], 0.0]))
-    assert bounce_loss == pytest.approx(1.0, rel=1e-6)     # 1/2 * 200 * 0.1^2, as at the start
+    assert bounce_loss == pytest.approx(1.0, rel=1e-6)  # 1/2 * 200 * 0.1^2, as at the start
 
 
 def test_elongated_lr_1e7_slides_down_the_wall_but_crawls_along_the_floor():
@@ -187,8 +188,8 @@ def test_elongated_lr_1e7_slides_down_the_wall_but_crawls_along_the_floor():
 
 def test_elongated_lr_just_below_the_edge_decays_and_above_diverges():
     s = surfaces.elongated()
-    assert abs(gd(s, 0.9e-2, 200)[1]) < 1e-6        # eta*lambda = 1.8: bounce decays by 0.8 per step
-    assert abs(gd(s, 1.1e-2, 200)[1]) > 1e6         # eta*lambda = 2.2: grows by 1.2 per step
+    assert abs(gd(s, 0.9e-2, 200)[1]) < 1e-6  # eta*lambda = 1.8: bounce decays by 0.8 per step
+    assert abs(gd(s, 1.1e-2, 200)[1]) > 1e6  # eta*lambda = 2.2: grows by 1.2 per step
 
 
 def test_elongated_rejects_non_positive_curvatures():
@@ -285,7 +286,7 @@ def test_w1w2_lecture_numbers_exactly():
     np.testing.assert_allclose(eigenvalues, [-2.0, 2.0], atol=1e-15)
     np.testing.assert_allclose(np.abs(vectors[:, 0]), [1 / math.sqrt(2)] * 2, atol=1e-15)
     u = np.array([1.0, 1.0]) / math.sqrt(2)
-    assert s.value(0.1 * u) < s.value(origin)      # stepping along u lowers L
+    assert s.value(0.1 * u) < s.value(origin)  # stepping along u lowers L
     assert s.value(0.1 * np.array([1.0, -1.0])) > s.value(origin)
 
 
@@ -295,7 +296,7 @@ def test_w1w2_formulas_at_a_generic_point():
     theta = np.array([w1, w2])
     assert s.value(theta) == pytest.approx((1 - w1 * w2) ** 2)
     np.testing.assert_allclose(s.grad(theta), [2 * (1 - w1 * w2) * -w2, 2 * (1 - w1 * w2) * -w1])
-    np.testing.assert_allclose(s.hessian(theta), [[2 * w2 ** 2, -2 + 4 * w1 * w2], [-2 + 4 * w1 * w2, 2 * w1 ** 2]])
+    np.testing.assert_allclose(s.hessian(theta), [[2 * w2**2, -2 + 4 * w1 * w2], [-2 + 4 * w1 * w2, 2 * w1**2]])
 
 
 def test_w1w2_minima_form_a_hyperbola():
@@ -304,7 +305,7 @@ def test_w1w2_minima_form_a_hyperbola():
     assert s.best_product == 1.0 and s.min_value == 0.0
     w1 = np.linspace(-3, 3, 13)
     w1 = w1[w1 != 0]
-    valley = np.stack([w1, 1 / w1], axis=-1)   # both branches
+    valley = np.stack([w1, 1 / w1], axis=-1)  # both branches
     np.testing.assert_allclose(s.value(valley), 0.0, atol=1e-15)
     np.testing.assert_allclose(s.grad(valley), 0.0, atol=1e-14)
 
@@ -344,8 +345,8 @@ def test_gradient_descent_from_the_w1w2_start_slows_down_near_the_saddle():
         theta = theta - 0.05 * s.grad(theta)
         closest = min(closest, np.linalg.norm(theta))
         slowest = min(slowest, np.linalg.norm(s.grad(theta)))
-    assert closest < 0.5 and slowest < 1.0            # passes the saddle with a small gradient
-    assert s.value(theta) < 1e-6                      # and still ends in a valley (w1 w2 = 1)
+    assert closest < 0.5 and slowest < 1.0  # passes the saddle with a small gradient
+    assert s.value(theta) < 1e-6  # and still ends in a valley (w1 w2 = 1)
 
 
 def test_saddle_surface():
@@ -358,7 +359,7 @@ def test_saddle_surface():
     with pytest.raises(ValueError, match="positive definite"):
         s.optimal_heavy_ball()
     theta = gd(s, 0.1, 100)
-    assert abs(theta[1]) > 1.0 and abs(theta[0]) < 1e-6   # reached the saddle, then left along theta_2
+    assert abs(theta[1]) > 1.0 and abs(theta[0]) < 1e-6  # reached the saddle, then left along theta_2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,11 +396,11 @@ def test_bumpy_landmarks():
     local, best = np.array([s.LOCAL_MINIMUM]), s.minimum
     for point in (local, best):
         assert abs(s.grad(point)[0]) < 1e-5 and s.hessian(point)[0, 0] > 0
-    assert s.value(best) < s.value(local) - 0.5          # measured -0.995 vs -0.295
+    assert s.value(best) < s.value(local) - 0.5  # measured -0.995 vs -0.295
     plateau = np.linspace(-0.45, 1.5, 400)[:, None]
     assert np.max(np.abs(s.grad(plateau))) < 1e-2
     assert np.max(np.abs(s.grad(np.linspace(-0.25, 1.25, 400)[:, None]))) < 1e-3
-    assert s.value(s.start) > 1.9                        # starts high on the slope
+    assert s.value(s.start) > 1.9  # starts high on the slope
     x, y = s.grid(2000)
     is_min = (y[1:-1] < y[:-2]) & (y[1:-1] < y[2:])
     np.testing.assert_allclose(x[1:-1][is_min], [s.LOCAL_MINIMUM, best[0]], atol=5e-3)  # exactly two minima
@@ -425,7 +426,7 @@ def test_bumpy_momentum_rolls_over_to_the_global_minimum(lr):
 def test_bumpy_too_little_momentum_stops_early():
     s = surfaces.bumpy_1d()
     coasted = heavy_ball(s, 0.1, 0.85, 3000)[0]
-    assert -0.45 < coasted < 1.5                          # stranded on the plateau (measured 0.68)
+    assert -0.45 < coasted < 1.5  # stranded on the plateau (measured 0.68)
     assert -0.45 < heavy_ball(s, 0.05, 0.9, 1000)[0] < 1.5  # measured 1.02; crawls on, falls in after ~4000
     assert heavy_ball(s, 0.02, 0.9, 3000)[0] == pytest.approx(s.LOCAL_MINIMUM, abs=1e-3)
 
@@ -465,12 +466,12 @@ def test_reddi_rejects_bad_arguments():
 
 def _adam(surface, amsgrad, steps=3000, alpha=0.5):
     """Reddi et al.'s setting: beta1 = 0, beta2 = 1/(1+C^2), alpha_t = alpha/sqrt(t), projection."""
-    beta2 = 1 / (1 + surface.C ** 2)
+    beta2 = 1 / (1 + surface.C**2)
     x, v, v_max, path = surface.start.copy(), 0.0, 0.0, []
     for k in range(steps):
         path.append(x)
         g = surface.grad(x, step=k)
-        v = beta2 * v + (1 - beta2) * g ** 2
+        v = beta2 * v + (1 - beta2) * g**2
         v_max = np.maximum(v_max, v)
         x = surface.project(x - alpha / math.sqrt(k + 1) * g / np.sqrt(v_max if amsgrad else v))
     return x, np.array(path)
@@ -481,10 +482,10 @@ def test_adam_converges_to_the_wrong_end_and_amsgrad_to_the_minimum(C):
     s = surfaces.reddi_online(C)
     adam_x, adam_path = _adam(s, amsgrad=False)
     ams_x, ams_path = _adam(s, amsgrad=True)
-    assert adam_x[0] == 1.0                               # the worst point of the average loss
-    assert ams_x[0] < -0.99                               # measured -0.998 (C = 3)
+    assert adam_x[0] == 1.0  # the worst point of the average loss
+    assert ams_x[0] < -0.99  # measured -0.998 (C = 3)
     # average regret: Adam's stays near 2(C-2)/3, AMSGrad's goes to zero
     assert s.regret(adam_path) / len(adam_path) > 0.9 * 2 * (C - 2) / 3
     assert s.regret(ams_path) / len(ams_path) < 0.05
-    many = np.stack([adam_path, ams_path], axis=1)        # (T, runs, 1): one regret per run
+    many = np.stack([adam_path, ams_path], axis=1)  # (T, runs, 1): one regret per run
     np.testing.assert_allclose(s.regret(many), [s.regret(adam_path), s.regret(ams_path)])

@@ -1,11 +1,12 @@
 """course_utils.optim.SWATS: Adam, the projected SGD rate, the switch, and the SGD phase, against the paper's formulas."""
+
 import numpy as np
 import pytest
 
 from course_utils import optim
 from course_utils.optim.swats import SWATS
 
-A = np.diag([1.0, 4.0, 0.25, 9.0])          # a quadratic L = 1/2 θᵀAθ - bᵀθ, gradient Aθ - b
+A = np.diag([1.0, 4.0, 0.25, 9.0])  # a quadratic L = 1/2 θᵀAθ - bᵀθ, gradient Aθ - b
 B = np.array([1.0, -2.0, 0.5, 3.0])
 
 
@@ -19,18 +20,18 @@ def reference(theta, steps, lr, beta1=0.9, beta2=0.999, eps=1e-8, tol=1e-9):
     running, rate, switched_at = 0.0, None, 0
     for k in range(1, steps + 1):
         g = grad(theta)
-        if rate is not None:                                   # SGD phase
+        if rate is not None:  # SGD phase
             b = beta1 * b + g
             theta = theta - (1 - beta1) * rate * b
             continue
         m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g ** 2
-        p = -lr * (m / (1 - beta1 ** k)) / (np.sqrt(v / (1 - beta2 ** k)) + eps)
+        v = beta2 * v + (1 - beta2) * g**2
+        p = -lr * (m / (1 - beta1**k)) / (np.sqrt(v / (1 - beta2**k)) + eps)
         theta = theta + p
         if p @ g != 0:
             gamma = (p @ p) / -(p @ g)
             running = beta2 * running + (1 - beta2) * gamma
-            estimate = running / (1 - beta2 ** k)
+            estimate = running / (1 - beta2**k)
             if k > 1 and estimate > 0 and abs(estimate - gamma) < tol:
                 rate, switched_at = estimate, k
     return theta, switched_at, rate
@@ -51,8 +52,9 @@ def test_adam_until_the_switch():
     np.testing.assert_allclose(theta, run(optim.Adam(lr=0.01), start, 30), rtol=1e-12)
 
 
-@pytest.mark.parametrize("tol, start", [(1e-3, [0.5, -0.5, 1.0, 0.0]), (1e-2, [0.0, 0.0, 0.0, 0.0]),
-                                        (1e-2, [0.5, -0.5, 1.0, 0.0])])
+@pytest.mark.parametrize(
+    "tol, start", [(1e-3, [0.5, -0.5, 1.0, 0.0]), (1e-2, [0.0, 0.0, 0.0, 0.0]), (1e-2, [0.5, -0.5, 1.0, 0.0])]
+)
 def test_matches_the_papers_algorithm_across_the_switch(tol, start):
     start = np.array(start)
     expected, switched_at, rate = reference(start, 1200, lr=0.05, tol=tol)
@@ -109,9 +111,16 @@ def test_reset_and_repr():
     assert optim.SWATS is SWATS
 
 
-@pytest.mark.parametrize("kwargs, word", [({"switch_tol": 0}, "switch_tol"), ({"switch_tol": -1}, "switch_tol"),
-                                          ({"betas": (0.9, 1.0)}, "betas"), ({"lr": -1}, "lr"),
-                                          ({"eps": 0}, "eps")])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"switch_tol": 0}, "switch_tol"),
+        ({"switch_tol": -1}, "switch_tol"),
+        ({"betas": (0.9, 1.0)}, "betas"),
+        ({"lr": -1}, "lr"),
+        ({"eps": 0}, "eps"),
+    ],
+)
 def test_bad_hyper_parameters(kwargs, word):
     with pytest.raises(ValueError, match=word):
         SWATS(**kwargs)

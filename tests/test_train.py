@@ -1,4 +1,5 @@
 """Tests of course_utils.train: fit (history, stopping rules, hooks) and descend (vectorised runs)."""
+
 import math
 import time
 import warnings
@@ -44,7 +45,7 @@ class Adam:
         self.m += (1 - self.b1) * grads
         self.v *= self.b2
         self.v += (1 - self.b2) * grads * grads
-        params -= self.lr * (self.m / (1 - self.b1 ** self.t)) / (np.sqrt(self.v / (1 - self.b2 ** self.t)) + self.eps)
+        params -= self.lr * (self.m / (1 - self.b1**self.t)) / (np.sqrt(self.v / (1 - self.b2**self.t)) + self.eps)
         return params
 
 
@@ -60,7 +61,7 @@ class Quadratic:
         self.steps_seen = []
 
     def value(self, theta, step=None):
-        return 0.5 * np.sum(self.h * theta ** 2, axis=-1)
+        return 0.5 * np.sum(self.h * theta**2, axis=-1)
 
     def grad(self, theta, step=None):
         self.steps_seen.append(step)
@@ -75,8 +76,17 @@ def digits():
 # --------------------------------------------------------------------------- fit
 def test_fit_records_every_step_and_evaluation(digits):
     net = nn.MLP([64, 32, 10], seed=0)
-    history = train.fit(net, SGD(0.05, momentum=0.9), digits.X_train, digits.y_train, epochs=3,
-                        batch_size=100, X_val=digits.X_val, y_val=digits.y_val, progress=False)
+    history = train.fit(
+        net,
+        SGD(0.05, momentum=0.9),
+        digits.X_train,
+        digits.y_train,
+        epochs=3,
+        batch_size=100,
+        X_val=digits.X_val,
+        y_val=digits.y_val,
+        progress=False,
+    )
     steps_per_epoch = math.ceil(1078 / 100)
     assert history.steps == len(history.loss) == 3 * steps_per_epoch and history.stopped_by == "epochs"
     np.testing.assert_array_equal(history.step, np.arange(33))
@@ -92,8 +102,9 @@ def test_fit_records_every_step_and_evaluation(digits):
     assert history.seconds > 0 and "steps=33" in repr(history) and "val_accuracy" in repr(history)
     assert net.training is True  # evaluations ran in evaluation mode, then the mode was restored
     net.eval()
-    train.fit(net, SGD(0.01), digits.X_train, digits.y_train, steps=2, progress=False,
-              X_val=digits.X_val, y_val=digits.y_val)
+    train.fit(
+        net, SGD(0.01), digits.X_train, digits.y_train, steps=2, progress=False, X_val=digits.X_val, y_val=digits.y_val
+    )
     assert net.training is False
 
 
@@ -101,16 +112,26 @@ def test_fit_is_deterministic_given_the_seed(digits):
     results = []
     for seed in (1, 1, 2):
         net = nn.MLP([64, 16, 10], seed=0)
-        results.append(train.fit(net, SGD(0.1), digits.X_train, digits.y_train, steps=20, seed=seed,
-                                 progress=False).loss)
+        results.append(
+            train.fit(net, SGD(0.1), digits.X_train, digits.y_train, steps=20, seed=seed, progress=False).loss
+        )
     np.testing.assert_array_equal(results[0], results[1])
     assert not np.array_equal(results[0], results[2])
 
 
 def test_fit_steps_limit_and_eval_every(digits):
     net = nn.MLP([64, 16, 10])
-    history = train.fit(net, SGD(0.1), digits.X_train, digits.y_train, steps=25, epochs=100,
-                        eval_every=10, eval_train=False, progress=False)
+    history = train.fit(
+        net,
+        SGD(0.1),
+        digits.X_train,
+        digits.y_train,
+        steps=25,
+        epochs=100,
+        eval_every=10,
+        eval_train=False,
+        progress=False,
+    )
     assert history.steps == 25 and history.stopped_by == "steps"
     np.testing.assert_array_equal(history.eval_step, [0, 10, 20, 25])
     assert np.all(np.isnan(history.train_loss)) and np.all(np.isnan(history.val_loss))
@@ -121,23 +142,26 @@ def test_fit_steps_limit_and_eval_every(digits):
 
 def test_fit_budget_in_samples_is_never_exceeded(digits):
     net = nn.MLP([64, 16, 10])
-    history = train.fit(net, SGD(0.1), digits.X_train, digits.y_train, max_samples=2500, batch_size=64,
-                        progress=False)
+    history = train.fit(net, SGD(0.1), digits.X_train, digits.y_train, max_samples=2500, batch_size=64, progress=False)
     assert history.samples[-1] == 2500 and history.stopped_by == "max_samples"
     sizes = np.diff(np.concatenate([[0], history.samples]))
     # 1078 = 16 * 64 + 54 per epoch; 2500 = 2 * 1078 + 5 * 64 + 24: the last batch is cut to 24
     assert history.steps == 17 + 17 + 6 and sizes.max() == 64 and sizes[-1] == 24
     assert sizes[16] == 54 and history.epoch[17] == 1 and sizes.sum() == 2500
-    small = train.fit(net, SGD(0.1), digits.X_train, digits.y_train, max_samples=10, batch_size=64,
-                      epochs=5, progress=False)
+    small = train.fit(
+        net, SGD(0.1), digits.X_train, digits.y_train, max_samples=10, batch_size=64, epochs=5, progress=False
+    )
     assert small.steps == 1 and small.samples[-1] == 10
 
 
 def test_fit_stops_at_the_first_non_finite_loss_and_says_where():
     X, y = data.noisy_line(64, seed=0)
     net = nn.MLP([1, 16, 1], loss="mse", seed=0)
-    with pytest.warns(train.DivergenceWarning, match=r"training diverged: (loss became (nan|inf)|the gradient "
-                                                      r"became non-finite) at step \d+ \(epoch \d+, lr=3\); stopped"):
+    with pytest.warns(
+        train.DivergenceWarning,
+        match=r"training diverged: (loss became (nan|inf)|the gradient "
+        r"became non-finite) at step \d+ \(epoch \d+, lr=3\); stopped",
+    ):
         history = train.fit(net, SGD(3.0), X * 100, y * 100, epochs=50, batch_size=16, progress=False)
     at = history.diverged_at
     assert at is not None and at > 0 and history.stopped_by == "diverged"
@@ -157,8 +181,7 @@ def test_fit_clips_the_gradient_norm_but_records_the_raw_norm(digits):
     assert np.all(history.grad_norm > 0.05)  # raw norms, before clipping
     np.testing.assert_allclose(given, 0.05, rtol=1e-4)
     opt = SGD(0.01)
-    train.fit(nn.MLP([64, 32, 10], seed=0), opt, digits.X_train, digits.y_train, steps=3, clip_norm=1e6,
-              progress=False)
+    train.fit(nn.MLP([64, 32, 10], seed=0), opt, digits.X_train, digits.y_train, steps=3, clip_norm=1e6, progress=False)
     assert np.linalg.norm(opt.seen[0]) == pytest.approx(history.grad_norm[0])  # short ones pass unchanged
 
 
@@ -170,21 +193,39 @@ def test_fit_grad_transform_sees_the_step_and_its_result_is_used(digits):
         return g + 1.0
 
     opt = SGD(0.0)
-    train.fit(nn.MLP([64, 8, 10]), opt, digits.X_train, digits.y_train, steps=4, grad_transform=add_noise,
-              progress=False)
+    train.fit(
+        nn.MLP([64, 8, 10]), opt, digits.X_train, digits.y_train, steps=4, grad_transform=add_noise, progress=False
+    )
     assert calls == [0, 1, 2, 3]
     net = nn.MLP([64, 8, 10])
     raw = net.loss_and_grad(digits.X_train[:32], digits.y_train[:32])[1]
-    first = train.fit(net, SGD(0.0), digits.X_train, digits.y_train, steps=1, shuffle=False,
-                      grad_transform=lambda g, t: g * 2, progress=False)
+    first = train.fit(
+        net,
+        SGD(0.0),
+        digits.X_train,
+        digits.y_train,
+        steps=1,
+        shuffle=False,
+        grad_transform=lambda g, t: g * 2,
+        progress=False,
+    )
     assert first.steps == 1
     opt = SGD(0.0)
-    train.fit(net, opt, digits.X_train, digits.y_train, steps=1, shuffle=False,
-              grad_transform=lambda g, t: g * 2, progress=False)
+    train.fit(
+        net,
+        opt,
+        digits.X_train,
+        digits.y_train,
+        steps=1,
+        shuffle=False,
+        grad_transform=lambda g, t: g * 2,
+        progress=False,
+    )
     np.testing.assert_allclose(opt.seen[0], 2 * raw)
     with pytest.raises(ValueError, match="grad_transform must return an array of shape"):
-        train.fit(net, SGD(0.1), digits.X_train, digits.y_train, steps=1, progress=False,
-                  grad_transform=lambda g, t: g[:3])
+        train.fit(
+            net, SGD(0.1), digits.X_train, digits.y_train, steps=1, progress=False, grad_transform=lambda g, t: g[:3]
+        )
 
 
 def test_fit_shuffle_modes_reach_the_batches():
@@ -193,32 +234,49 @@ def test_fit_shuffle_modes_reach_the_batches():
     losses = {}
     for shuffle in (False, "once", True):
         net = nn.MLP([1, 2], seed=0)
-        losses[shuffle] = train.fit(net, SGD(0.0), X, y, epochs=2, batch_size=10, shuffle=shuffle,
-                                    progress=False).loss
-    assert np.array_equal(losses[False][:4], losses[False][4:])       # same order each epoch
+        losses[shuffle] = train.fit(net, SGD(0.0), X, y, epochs=2, batch_size=10, shuffle=shuffle, progress=False).loss
+    assert np.array_equal(losses[False][:4], losses[False][4:])  # same order each epoch
     assert np.array_equal(losses["once"][:4], losses["once"][4:])
     assert not np.array_equal(losses["once"][:4], losses[False][:4])  # but not the given one
-    assert not np.array_equal(losses[True][:4], losses[True][4:])     # a fresh order each epoch
+    assert not np.array_equal(losses[True][:4], losses[True][4:])  # a fresh order each epoch
 
 
 def test_fit_early_stopping_callback_and_progress_bar(digits, capsys):
     net = nn.MLP([64, 64, 10], seed=0)
-    history = train.fit(net, SGD(0.5, momentum=0.9), digits.X_train[:200], digits.y_train[:200], epochs=200,
-                        batch_size=50, X_val=digits.X_val, y_val=digits.y_val, patience=3, progress=False)
+    history = train.fit(
+        net,
+        SGD(0.5, momentum=0.9),
+        digits.X_train[:200],
+        digits.y_train[:200],
+        epochs=200,
+        batch_size=50,
+        X_val=digits.X_val,
+        y_val=digits.y_val,
+        patience=3,
+        progress=False,
+    )
     assert history.stopped_by == "patience" and "early stopping" in history.message
     assert history.steps < 200 * 4 and history.best_step < history.eval_step[-1]
     best = np.nanargmin(history.val_loss)
     assert history.eval_step[best] == history.best_step
     seen = []
-    history = train.fit(nn.MLP([64, 8, 10]), SGD(0.1), digits.X_train, digits.y_train, epochs=3,
-                        callback=lambda step, net, loss: seen.append(step) or step == 4, progress=True)
+    history = train.fit(
+        nn.MLP([64, 8, 10]),
+        SGD(0.1),
+        digits.X_train,
+        digits.y_train,
+        epochs=3,
+        callback=lambda step, net, loss: seen.append(step) or step == 4,
+        progress=True,
+    )
     assert seen == [0, 1, 2, 3, 4] and history.stopped_by == "callback" and history.steps == 5
     assert "training" in capsys.readouterr().err  # the tqdm bar writes to stderr
 
 
 def test_fit_learning_rate_record(digits):
-    history = train.fit(nn.MLP([64, 8, 10]), SGD(lambda t: 0.1 / (t + 1)), digits.X_train, digits.y_train,
-                        steps=4, progress=False)
+    history = train.fit(
+        nn.MLP([64, 8, 10]), SGD(lambda t: 0.1 / (t + 1)), digits.X_train, digits.y_train, steps=4, progress=False
+    )
     np.testing.assert_allclose(history.lr, 0.1 / np.arange(1, 5))
 
     class Bare:  # no current_lr(): the lr attribute is read, a schedule is called with t
@@ -229,14 +287,20 @@ def test_fit_learning_rate_record(digits):
             self.t += 1
             return params
 
-    assert np.all(train.fit(nn.MLP([64, 8, 10]), Bare(0.3), digits.X_train, digits.y_train, steps=2,
-                            progress=False).lr == 0.3)
-    np.testing.assert_allclose(train.fit(nn.MLP([64, 8, 10]), Bare(lambda t: t + 1.0), digits.X_train,
-                                         digits.y_train, steps=2, progress=False).lr, [1.0, 2.0])
+    assert np.all(
+        train.fit(nn.MLP([64, 8, 10]), Bare(0.3), digits.X_train, digits.y_train, steps=2, progress=False).lr == 0.3
+    )
+    np.testing.assert_allclose(
+        train.fit(
+            nn.MLP([64, 8, 10]), Bare(lambda t: t + 1.0), digits.X_train, digits.y_train, steps=2, progress=False
+        ).lr,
+        [1.0, 2.0],
+    )
     anonymous = Bare(0.1)
     del anonymous.lr
-    assert np.all(np.isnan(train.fit(nn.MLP([64, 8, 10]), anonymous, digits.X_train, digits.y_train,
-                                     steps=2, progress=False).lr))
+    assert np.all(
+        np.isnan(train.fit(nn.MLP([64, 8, 10]), anonymous, digits.X_train, digits.y_train, steps=2, progress=False).lr)
+    )
 
 
 def test_fit_with_the_course_optimizers(digits):
@@ -244,26 +308,37 @@ def test_fit_with_the_course_optimizers(digits):
     if not hasattr(optim, "Adam"):
         pytest.skip("course_utils.optim.Adam not written yet")
     net = nn.MLP([64, 32, 10], dtype=np.float32, seed=0)
-    history = train.fit(net, optim.Adam(lr=0.01), digits.X_train, digits.y_train, epochs=3,
-                        X_val=digits.X_val, y_val=digits.y_val, progress=False)
+    history = train.fit(
+        net,
+        optim.Adam(lr=0.01),
+        digits.X_train,
+        digits.y_train,
+        epochs=3,
+        X_val=digits.X_val,
+        y_val=digits.y_val,
+        progress=False,
+    )
     assert net.params.dtype == np.float32 and history.val_accuracy[-1] > 0.9
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(), "give at least one of epochs, steps or max_samples"),
-    (dict(epochs=0), "epochs must be an integer >= 1"),
-    (dict(steps=-1), "steps must be an integer >= 0"),
-    (dict(max_samples=0), "max_samples must be an integer >= 1"),
-    (dict(epochs=1, batch_size=0), "batch_size must be an integer >= 1"),
-    (dict(epochs=1, batch_size=500, drop_last=True), "batch_size must be <= the number of samples"),
-    (dict(epochs=1, X_val=np.zeros((2, 4))), "X_val and y_val must be given together"),
-    (dict(epochs=1, patience=2), "patience \\(early stopping\\) needs validation data"),
-    (dict(epochs=1, patience=0), "patience must be an integer >= 1"),
-    (dict(epochs=1, clip_norm=0), "clip_norm must be a number > 0"),
-    (dict(epochs=1, eval_every=0), "eval_every must be an integer >= 1"),
-    (dict(epochs=1, grad_transform=3), "grad_transform must be a callable or None"),
-    (dict(epochs=1, callback="stop"), "callback must be a callable or None"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(), "give at least one of epochs, steps or max_samples"),
+        (dict(epochs=0), "epochs must be an integer >= 1"),
+        (dict(steps=-1), "steps must be an integer >= 0"),
+        (dict(max_samples=0), "max_samples must be an integer >= 1"),
+        (dict(epochs=1, batch_size=0), "batch_size must be an integer >= 1"),
+        (dict(epochs=1, batch_size=500, drop_last=True), "batch_size must be <= the number of samples"),
+        (dict(epochs=1, X_val=np.zeros((2, 4))), "X_val and y_val must be given together"),
+        (dict(epochs=1, patience=2), "patience \\(early stopping\\) needs validation data"),
+        (dict(epochs=1, patience=0), "patience must be an integer >= 1"),
+        (dict(epochs=1, clip_norm=0), "clip_norm must be a number > 0"),
+        (dict(epochs=1, eval_every=0), "eval_every must be an integer >= 1"),
+        (dict(epochs=1, grad_transform=3), "grad_transform must be a callable or None"),
+        (dict(epochs=1, callback="stop"), "callback must be a callable or None"),
+    ],
+)
 def test_fit_rejects_bad_arguments(kwargs, message):
     X, y = data.blobs(100, centers=2, dim=4)
     with pytest.raises(ValueError, match=message):
@@ -308,8 +383,8 @@ def test_descend_freezes_diverging_runs_and_keeps_the_others():
     at = path.diverged_at
     assert at[0] == -1 and at[2] == -1 and at[1] > 0 and at[3] > 0 and at[3] < at[1]
     for run in (1, 3):
-        assert np.all(np.isfinite(path.points[:at[run], run]))
-        assert np.all(np.isnan(path.points[at[run]:, run])) and np.all(np.isnan(path.losses[at[run]:, run]))
+        assert np.all(np.isfinite(path.points[: at[run], run]))
+        assert np.all(np.isnan(path.points[at[run] :, run])) and np.all(np.isnan(path.losses[at[run] :, run]))
         assert np.all(opt.seen[-1][run] == 0)  # frozen runs get zero gradients
         np.testing.assert_allclose(path.final[run], path.points[at[run] - 1, run])
     np.testing.assert_allclose(path.points[-1, 0], 0, atol=1e-12)
@@ -346,11 +421,14 @@ def test_descend_projects_after_every_step():
         train.descend(Quadratic(), SGD(0.1), np.ones(2), 5, project="clip")
 
 
-@pytest.mark.parametrize("start, message", [
-    (np.ones(3), "start must have shape \\(dim,\\) or \\(runs, dim\\) with dim = 2"),
-    (np.float64(1.0), "start must have shape"),
-    (np.array([1.0, np.nan]), "start must be finite"),
-])
+@pytest.mark.parametrize(
+    "start, message",
+    [
+        (np.ones(3), "start must have shape \\(dim,\\) or \\(runs, dim\\) with dim = 2"),
+        (np.float64(1.0), "start must have shape"),
+        (np.array([1.0, np.nan]), "start must be finite"),
+    ],
+)
 def test_descend_rejects_bad_starts(start, message):
     with pytest.raises(ValueError, match=message):
         train.descend(Quadratic(), SGD(0.1), start, 5)

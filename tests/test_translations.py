@@ -3,6 +3,7 @@
 The Chinese notebooks are not executed: their code cells are the English ones (tested below, cell
 by cell), which nbval executes; what differs is markdown, which does not run.
 """
+
 import json
 
 import nbformat
@@ -47,13 +48,19 @@ def test_fenced_code_and_display_math_stay_whole():
     assert [t for t, _ in pairs] == ["Intro.", "```python\nx = 1\n\ny = 2\n```", "$$\na\n\nb\n$$", "End."]
 
 
-@pytest.mark.parametrize("english, chinese, lost", [
-    ("**C03.5** The rate is $\\eta/\\sigma$ in `optim.Adam`, see [the glossary](../GLOSSARY.md).",
-     "**C03.5** 学习率是 $\\eta/\\sigma$（`optim.Adam`），见[术语表](../GLOSSARY.md)。", []),
-    ("**C03.5** The rate is $\\eta$.", "**C03.6** 学习率是 $\\eta$。", ["**C03.5**"]),
-    ("Use `optim.Adam` with $\\beta_1$.", "用 Adam 和 β₁。", ["$\\beta_1$", "`optim.Adam`"]),
-    ("See [here](../GLOSSARY.md).", "见[这里](GLOSSARY.md)。", ["../GLOSSARY.md"]),
-])
+@pytest.mark.parametrize(
+    "english, chinese, lost",
+    [
+        (
+            "**C03.5** The rate is $\\eta/\\sigma$ in `optim.Adam`, see [the glossary](../GLOSSARY.md).",
+            "**C03.5** 学习率是 $\\eta/\\sigma$（`optim.Adam`），见[术语表](../GLOSSARY.md)。",
+            [],
+        ),
+        ("**C03.5** The rate is $\\eta$.", "**C03.6** 学习率是 $\\eta$。", ["**C03.5**"]),
+        ("Use `optim.Adam` with $\\beta_1$.", "用 Adam 和 β₁。", ["$\\beta_1$", "`optim.Adam`"]),
+        ("See [here](../GLOSSARY.md).", "见[这里](GLOSSARY.md)。", ["../GLOSSARY.md"]),
+    ],
+)
 def test_math_code_links_and_claim_ids_must_survive(english, chinese, lost):
     assert sorted(tr.problems(english, chinese)) == sorted(lost)
 
@@ -62,8 +69,9 @@ def test_math_code_links_and_claim_ids_must_survive(english, chinese, lost):
 def sandbox_locales(tmp_path, monkeypatch):
     monkeypatch.setattr(tr, "LOCALES", tmp_path / "locales")
     (tmp_path / "locales" / "zh_TW").mkdir(parents=True)
-    (tmp_path / "locales" / "zh_TW" / "terms.tsv").write_text("引數\t參數\n神經網路\t類神經網路\n類類神經網路\t類神經網路\n",
-                                                              encoding="utf-8")
+    (tmp_path / "locales" / "zh_TW" / "terms.tsv").write_text(
+        "引數\t參數\n神經網路\t類神經網路\n類類神經網路\t類神經網路\n", encoding="utf-8"
+    )
     return tmp_path / "locales"
 
 
@@ -91,5 +99,7 @@ def test_taiwan_catalog_converts_and_keeps_hand_edits(sandbox_locales):
 
 def test_links_go_one_folder_deeper_except_sibling_chapters():
     text = "[glossary](../GLOSSARY.md), [ch 03](03_batch_and_momentum.ipynb), [site](https://x.org), [lib](../course_utils/lab.py)"
-    assert tr.relink(text) == ("[glossary](../../GLOSSARY.md), [ch 03](03_batch_and_momentum.ipynb), "
-                               "[site](https://x.org), [lib](../../course_utils/lab.py)")
+    assert tr.relink(text) == (
+        "[glossary](../../GLOSSARY.md), [ch 03](03_batch_and_momentum.ipynb), "
+        "[site](https://x.org), [lib](../../course_utils/lab.py)"
+    )

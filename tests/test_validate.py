@@ -10,17 +10,20 @@ def test_number_accepts_and_converts():
     assert v.number("beta", 0.5, low=0, high=1, high_open=True) == 0.5
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(value=-1, low=0), "lr must be a number >= 0, got -1"),
-    (dict(value=0, low=0, low_open=True), "lr must be a number > 0, got 0"),
-    (dict(value=1.0, low=0, high=1, high_open=True), r"lr must be a number in \[0, 1\), got 1.0"),
-    (dict(value=2, high=1), "lr must be a number <= 1, got 2"),
-    (dict(value=0.5, low=0, high=1, low_open=True), None),
-    (dict(value=float("nan"), low=0), "lr must be a finite number >= 0, got nan"),
-    (dict(value="0.1"), "lr must be a number, got '0.1'"),
-    (dict(value=True), "lr must be a number, got True"),
-    (dict(value=1.5, integer=True), "lr must be an integer, got 1.5"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(value=-1, low=0), "lr must be a number >= 0, got -1"),
+        (dict(value=0, low=0, low_open=True), "lr must be a number > 0, got 0"),
+        (dict(value=1.0, low=0, high=1, high_open=True), r"lr must be a number in \[0, 1\), got 1.0"),
+        (dict(value=2, high=1), "lr must be a number <= 1, got 2"),
+        (dict(value=0.5, low=0, high=1, low_open=True), None),
+        (dict(value=float("nan"), low=0), "lr must be a finite number >= 0, got nan"),
+        (dict(value="0.1"), "lr must be a number, got '0.1'"),
+        (dict(value=True), "lr must be a number, got True"),
+        (dict(value=1.5, integer=True), "lr must be an integer, got 1.5"),
+    ],
+)
 def test_number_rejects(kwargs, message):
     if message is None:
         assert v.number("lr", **kwargs) == kwargs["value"]

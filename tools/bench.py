@@ -26,6 +26,7 @@ smallest and largest round; numpy / torch is the ratio of the two medians, its r
 the ratios within each round. The load average is printed before and after: re-run when it is
 low for figures to quote.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -147,11 +148,20 @@ class Torch:
         if not Path(python).exists():
             self.why = f"torch not installed ({python} not found)"
             return
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-        self.process = subprocess.Popen([python, "-m", "tools.bench", "--torch-worker"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env=env, cwd=ROOT)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+        }
+        self.process = subprocess.Popen(
+            [python, "-m", "tools.bench", "--torch-worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         first = self.process.stdout.readline()
         if not first:
             error = self.process.stderr.read().strip().splitlines()
@@ -188,13 +198,27 @@ def _spread(values):
     return float(np.median(values)), (float(min(values)), float(max(values)))
 
 
-def _row(section, what, numpy_values, torch_values=None, *, unit="s", goal="", torch_why="", higher=False,
-         ratio_goal=None, value_goal=None, note="", no_ratio=False):
+def _row(
+    section,
+    what,
+    numpy_values,
+    torch_values=None,
+    *,
+    unit="s",
+    goal="",
+    torch_why="",
+    higher=False,
+    ratio_goal=None,
+    value_goal=None,
+    note="",
+    no_ratio=False,
+):
     """One line of the table from per-round figures: medians, ranges, numpy/torch ratio and verdict."""
     numpy_value, numpy_range = _spread(numpy_values)
     torch_value, torch_range = _spread(torch_values or [])
-    ratios = [a / b for a, b in zip(numpy_values, torch_values or []) if a is not None and b is not None
-              and not no_ratio]
+    ratios = [
+        a / b for a, b in zip(numpy_values, torch_values or []) if a is not None and b is not None and not no_ratio
+    ]
     _, ratio_range = _spread(ratios)  # the range of the rounds' ratios (each round: numpy, then torch)
     ratio = numpy_value / torch_value if ratios else None  # the ratio of the medians shown
     met = None
@@ -202,10 +226,23 @@ def _row(section, what, numpy_values, torch_values=None, *, unit="s", goal="", t
         met = ratio <= ratio_goal
     if value_goal is not None and numpy_value is not None:
         met = numpy_value >= value_goal if higher else numpy_value <= value_goal
-    return dict(section=section, what=what, unit=unit, numpy=numpy_value, numpy_range=numpy_range,
-                numpy_rounds=list(numpy_values), torch=torch_value, torch_range=torch_range,
-                torch_rounds=list(torch_values or []), torch_missing=torch_why if torch_values is None else "",
-                ratio=ratio, ratio_range=ratio_range, goal=goal, met=met, note=note)
+    return dict(
+        section=section,
+        what=what,
+        unit=unit,
+        numpy=numpy_value,
+        numpy_range=numpy_range,
+        numpy_rounds=list(numpy_values),
+        torch=torch_value,
+        torch_range=torch_range,
+        torch_rounds=list(torch_values or []),
+        torch_missing=torch_why if torch_values is None else "",
+        ratio=ratio,
+        ratio_range=ratio_range,
+        goal=goal,
+        met=met,
+        note=note,
+    )
 
 
 def _scale(value, unit):
@@ -233,16 +270,18 @@ def _fmt_range(value, span, unit):
 
 
 def print_table(rows):
-    lines = ["| measure | numpy (course_utils) | torch | numpy / torch | goal | met |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| measure | numpy (course_utils) | torch | numpy / torch | goal | met |", "|---|---|---|---|---|---|"]
     for row in rows:
-        torch_cell = "torch not installed" if row["torch_missing"] else \
-            _fmt_range(row["torch"], row["torch_range"], row["unit"])
+        torch_cell = (
+            "torch not installed" if row["torch_missing"] else _fmt_range(row["torch"], row["torch_range"], row["unit"])
+        )
         ratio_cell = "–" if row["ratio"] is None else _fmt_range(row["ratio"], row["ratio_range"], "x")
         met = {None: "–", True: "yes", False: "**no**"}[row["met"]]
         what = row["what"] + (f" ({row['note']})" if row["note"] else "")
-        lines.append(f"| {what} | {_fmt_range(row['numpy'], row['numpy_range'], row['unit'])} | "
-                     f"{torch_cell} | {ratio_cell} | {row['goal']} | {met} |")
+        lines.append(
+            f"| {what} | {_fmt_range(row['numpy'], row['numpy_range'], row['unit'])} | "
+            f"{torch_cell} | {ratio_cell} | {row['goal']} | {met} |"
+        )
     print("\n".join(lines), flush=True)
 
 
@@ -275,16 +314,23 @@ def bench_mlp(torch, rounds, repeats):
         for dtype, threads in configs:  # alternate: numpy, torch, numpy, torch ...
             mine[dtype, threads].append(numpy_mlp_step(dtype, threads, repeats, warmup=30))
             time.sleep(0.1)  # let BLAS/OpenMP threads of one side fall asleep before the other runs
-            theirs[dtype, threads].append(torch(task="mlp", dtype=dtype, threads=threads, repeats=repeats,
-                                                warmup=30))
+            theirs[dtype, threads].append(torch(task="mlp", dtype=dtype, threads=threads, repeats=repeats, warmup=30))
             time.sleep(0.1)
         print(f"  mlp round {r + 1}/{rounds} done", file=sys.stderr, flush=True)
     rows = []
     for dtype, threads in configs:
         torch_values = None if torch.process is None else theirs[dtype, threads]
-        rows.append(_row("mlp", f"MLP train step, {dtype}, {threads} thread{'s' * (threads > 1)}",
-                         mine[dtype, threads], torch_values, torch_why=torch.why, goal="≤ 1.0× torch",
-                         ratio_goal=1.0))
+        rows.append(
+            _row(
+                "mlp",
+                f"MLP train step, {dtype}, {threads} thread{'s' * (threads > 1)}",
+                mine[dtype, threads],
+                torch_values,
+                torch_why=torch.why,
+                goal="≤ 1.0× torch",
+                ratio_goal=1.0,
+            )
+        )
     return rows
 
 
@@ -306,8 +352,17 @@ def bench_sweep(rounds):
     assert result.points.shape == (SWEEP_STEPS + 1, SWEEP_RUNS, 2)
     del result
     warm = [_median(sweep, 1, warmup=0) for _ in range(max(rounds, 3))]
-    return [_row("sweep", f"descend: {SWEEP_RUNS:,} Adam runs × {SWEEP_STEPS} steps, Rosenbrock",
-                 warm, None, goal="< 1 s", value_goal=GOAL_SWEEP, note=f"first call {first:.2f} s")]
+    return [
+        _row(
+            "sweep",
+            f"descend: {SWEEP_RUNS:,} Adam runs × {SWEEP_STEPS} steps, Rosenbrock",
+            warm,
+            None,
+            goal="< 1 s",
+            value_goal=GOAL_SWEEP,
+            note=f"first call {first:.2f} s",
+        )
+    ]
 
 
 # =============================================================================== 3. notebooks
@@ -320,8 +375,9 @@ def run_notebook(path):
     from nbexec import PatientClient  # nbclient without its stall after widget cells
 
     nb = nbformat.read(path, as_version=4)
-    client = PatientClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                           resources={"metadata": {"path": str(Path(path).parent)}})
+    client = PatientClient(
+        nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(Path(path).parent)}}
+    )
     start = time.perf_counter()
     error = ""
     try:
@@ -335,8 +391,9 @@ def run_notebook(path):
 
 
 def _notebook_once(path):
-    done = subprocess.run([sys.executable, "-m", "tools.bench", "--run-notebook", str(path)], capture_output=True,
-                          text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--run-notebook", str(path)], capture_output=True, text=True, cwd=ROOT
+    )
     lines = done.stdout.strip().splitlines()
     warnings = [line for line in done.stderr.splitlines() if "timeout" in line.lower()]
     if done.returncode != 0 or not lines:
@@ -378,37 +435,62 @@ def bench_notebooks():
     for path in paths:
         results[path] = _notebook_in_subprocess(path)
         seconds = results[path]["seconds"]
-        print(f"  {path.name}: {'?' if seconds is None else f'{seconds:.1f}'} s {_notebook_note(results[path])}",
-              file=sys.stderr, flush=True)
+        print(
+            f"  {path.name}: {'?' if seconds is None else f'{seconds:.1f}'} s {_notebook_note(results[path])}",
+            file=sys.stderr,
+            flush=True,
+        )
     lost = sum(r.get("lost", 0.0) for r in results.values())
     sequential = time.perf_counter() - start - lost  # a hung first run is not the course's time
     for path in paths:
-        rows.append(_row("notebooks", f"notebook {path.name}", [results[path]["seconds"]], None, goal="≤ 60 s",
-                         value_goal=GOAL_NOTEBOOK, note=_notebook_note(results[path])))
+        rows.append(
+            _row(
+                "notebooks",
+                f"notebook {path.name}",
+                [results[path]["seconds"]],
+                None,
+                goal="≤ 60 s",
+                value_goal=GOAL_NOTEBOOK,
+                note=_notebook_note(results[path]),
+            )
+        )
     failed = sum(bool(r["error"]) for r in results.values())
     note = f"{len(paths)} notebooks" + (f", {failed} failed" if failed else "")
     note += f"; {lost:.0f} s of hung kernels left out" if lost else ""
-    rows.append(_row("notebooks", "whole course, one notebook after another", [sequential], None,
-                     goal="≤ 5 min", value_goal=GOAL_COURSE, note=note))
+    rows.append(
+        _row(
+            "notebooks",
+            "whole course, one notebook after another",
+            [sequential],
+            None,
+            goal="≤ 5 min",
+            value_goal=GOAL_COURSE,
+            note=note,
+        )
+    )
     start = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:  # two workers, each taking the next whole notebook
         parallel = list(pool.map(_notebook_in_subprocess, paths))
     for path, outcome in zip(paths, parallel):
         seconds = outcome["seconds"]
-        print(f"  2 workers: {path.name}: {'?' if seconds is None else f'{seconds:.1f}'} s {_notebook_note(outcome)}",
-              file=sys.stderr, flush=True)
+        print(
+            f"  2 workers: {path.name}: {'?' if seconds is None else f'{seconds:.1f}'} s {_notebook_note(outcome)}",
+            file=sys.stderr,
+            flush=True,
+        )
     lost = sum(r.get("lost", 0.0) for r in parallel)
     wall = time.perf_counter() - start
     slowest = max(parallel, key=lambda r: r["seconds"] or 0)["seconds"] or 0.0
     note = f"slowest notebook {slowest:.0f} s while sharing the 2 cores"
     note += f"; includes {lost:.0f} s of a hung kernel, run again" if lost else ""
-    rows.append(_row("notebooks", "whole course, 2 workers", [wall], None, goal="≤ 5 min", value_goal=GOAL_COURSE,
-                     note=note))
+    rows.append(
+        _row("notebooks", "whole course, 2 workers", [wall], None, goal="≤ 5 min", value_goal=GOAL_COURSE, note=note)
+    )
     return rows
 
 
 # =============================================================================== 4. playground
-_PROBE = r'''
+_PROBE = r"""
 import json as _json, time as _time
 import ipywidgets as _widgets
 import matplotlib.pyplot as _plt
@@ -452,38 +534,81 @@ for _w in _sliders:
                        "max": max(_times)})
 print("BENCH-PLAYGROUND-ERRORS " + _json.dumps(_errors))
 print("BENCH-PLAYGROUND " + _json.dumps(_moves))
-'''
+"""
 
 
 def bench_playground():
     if not PLAYGROUND.exists():
         print(f"  {PLAYGROUND.relative_to(ROOT)} does not exist yet: playground skipped", file=sys.stderr)
-        return [_row("playground", "playground redraw after a slider move", [None], None, goal="≤ 100 ms",
-                     note="skipped: notebooks/playground.ipynb does not exist yet")]
-    done = subprocess.run([sys.executable, "-m", "tools.bench", "--probe-playground"], capture_output=True, text=True,
-                          cwd=ROOT)
+        return [
+            _row(
+                "playground",
+                "playground redraw after a slider move",
+                [None],
+                None,
+                goal="≤ 100 ms",
+                note="skipped: notebooks/playground.ipynb does not exist yet",
+            )
+        ]
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench", "--probe-playground"], capture_output=True, text=True, cwd=ROOT
+    )
     marker = [line for line in done.stdout.splitlines() if line.startswith("BENCH-PLAYGROUND ")]
     if not marker:
         tail = re.sub(r"\x1b\[[0-9;]*m", "", done.stderr.strip() or done.stdout.strip()).splitlines()
-        return [_row("playground", "playground redraw after a slider move", [None], None, goal="≤ 100 ms",
-                     note=f"failed: {tail[-1][:80] if tail else 'no output'}")]
-    moves = json.loads(marker[0][len("BENCH-PLAYGROUND "):])
-    errors = [json.loads(line[len("BENCH-PLAYGROUND-ERRORS "):]) for line in done.stdout.splitlines()
-              if line.startswith("BENCH-PLAYGROUND-ERRORS ")]
+        return [
+            _row(
+                "playground",
+                "playground redraw after a slider move",
+                [None],
+                None,
+                goal="≤ 100 ms",
+                note=f"failed: {tail[-1][:80] if tail else 'no output'}",
+            )
+        ]
+    moves = json.loads(marker[0][len("BENCH-PLAYGROUND ") :])
+    errors = [
+        json.loads(line[len("BENCH-PLAYGROUND-ERRORS ") :])
+        for line in done.stdout.splitlines()
+        if line.startswith("BENCH-PLAYGROUND-ERRORS ")
+    ]
     errors = errors[0] if errors else []
     for error in errors:
         print(f"  playground: a slider move raised {error}", file=sys.stderr)
     if not moves:
-        return [_row("playground", "playground redraw after a slider move", [None], None, goal="≤ 100 ms",
-                     note="no slider found")]
+        return [
+            _row(
+                "playground",
+                "playground redraw after a slider move",
+                [None],
+                None,
+                goal="≤ 100 ms",
+                note="no slider found",
+            )
+        ]
     seconds = [m["seconds"] for m in moves]
     ranked = sorted(moves, key=lambda m: -m["seconds"])
     slowest = ", ".join(f"{m['slider']} {m['seconds'] * 1e3:.0f} ms" for m in ranked[:3])
-    return [_row("playground", f"playground: a slider move → recompute + redraw (kernel time), median over "
-                 f"{len(moves)} sliders", [float(np.median(seconds))], None, goal="≤ 100 ms", value_goal=GOAL_REDRAW,
-                 note="5 new values each" + (f"; {len(errors)} sliders raised an error" if errors else "")),
-            _row("playground", "playground: the slowest slider", [ranked[0]["seconds"]], None, goal="≤ 100 ms",
-                 value_goal=GOAL_REDRAW, note=f"slowest: {slowest}")]
+    return [
+        _row(
+            "playground",
+            f"playground: a slider move → recompute + redraw (kernel time), median over {len(moves)} sliders",
+            [float(np.median(seconds))],
+            None,
+            goal="≤ 100 ms",
+            value_goal=GOAL_REDRAW,
+            note="5 new values each" + (f"; {len(errors)} sliders raised an error" if errors else ""),
+        ),
+        _row(
+            "playground",
+            "playground: the slowest slider",
+            [ranked[0]["seconds"]],
+            None,
+            goal="≤ 100 ms",
+            value_goal=GOAL_REDRAW,
+            note=f"slowest: {slowest}",
+        ),
+    ]
 
 
 def probe_playground():
@@ -513,8 +638,9 @@ def machine():
         pass
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text()
-        info["cpu"] = next(line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                           if line.startswith("model name"))
+        info["cpu"] = next(
+            line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")
+        )
         flags = next(line for line in cpuinfo.splitlines() if line.startswith("flags"))
         info["simd"] = "avx512f" if " avx512f" in flags else "avx2" if " avx2" in flags else "sse"
         meminfo = Path("/proc/meminfo").read_text().split()
@@ -523,9 +649,11 @@ def machine():
         pass
     import course_utils  # noqa: F401  (pins BLAS to one thread: the setting the numbers are taken with)
 
-    blas = [f"{lib['internal_api']} {lib['version']} ({lib.get('threading_layer', '?')}, "
-            f"{lib.get('architecture', '?')})" for lib in threadpoolctl.threadpool_info()
-            if lib["user_api"] == "blas"]
+    blas = [
+        f"{lib['internal_api']} {lib['version']} ({lib.get('threading_layer', '?')}, {lib.get('architecture', '?')})"
+        for lib in threadpoolctl.threadpool_info()
+        if lib["user_api"] == "blas"
+    ]
     info["blas"] = ", ".join(blas) or "unknown"
     return info
 
@@ -539,13 +667,22 @@ def _load():
 
 # =============================================================================== main
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repeats and rounds")
-    parser.add_argument("--only", action="append", choices=SECTIONS, metavar="NAME",
-                        help=f"run only this part (repeatable): {', '.join(SECTIONS)}")
-    parser.add_argument("--torch-python", default=None,
-                        help=f"an interpreter that has torch (default {DEFAULT_TORCH_PYTHON} if it exists)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="NAME",
+        help=f"run only this part (repeatable): {', '.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "--torch-python",
+        default=None,
+        help=f"an interpreter that has torch (default {DEFAULT_TORCH_PYTHON} if it exists)",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the figures to this JSON file")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--run-notebook", metavar="PATH", help=argparse.SUPPRESS)
@@ -584,15 +721,21 @@ def main(argv=None):
         torch.close()
     load_after = _load()
     print(f"load average after: {load_after}  (1, 5, 15 min; {info.get('nproc')} cores)")
-    print(f"medians over {rounds} alternating rounds; (low–high) the range over rounds; numpy / torch is the\n"
-          f"ratio of the medians, (low–high) the range of the ratios within a round\n")
+    print(
+        f"medians over {rounds} alternating rounds; (low–high) the range over rounds; numpy / torch is the\n"
+        f"ratio of the medians, (low–high) the range of the ratios within a round\n"
+    )
     print_table(rows)
     missed = [row["what"] for row in rows if row["met"] is False]
     print(f"\ngoals missed: {len(missed)}" + "".join(f"\n  - {what}" for what in missed))
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": info, "load_before": load_before,
-                                               "load_after": load_after, "rounds": rounds, "rows": rows},
-                                              indent=1, ensure_ascii=False))
+        Path(args.json).write_text(
+            json.dumps(
+                {"machine": info, "load_before": load_before, "load_after": load_after, "rounds": rounds, "rows": rows},
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
     return None
 
 

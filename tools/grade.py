@@ -18,6 +18,7 @@ Moodle imports, unmatched files, a feedback file per student and chapter), print
 lists the submissions that need a human look (tampering attempts, limits, crashes, unmatched files).
 ``--roster class.csv`` adds the students who submitted nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,13 +42,20 @@ from tools.grading.submission import (
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = report.GRADES
 
+
 def run_checker(job: dict, hidden: list[str], limit: float) -> dict:
     """Run the checker process on ``job``; returns its result (or an error result)."""
     job = {**job, "hidden": hidden}
     try:
-        done = subprocess.run([sys.executable, "-m", "tools.grading.checker"], input=json.dumps(job),
-                              capture_output=True, text=True, cwd=ROOT, timeout=limit,
-                              env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"})
+        done = subprocess.run(
+            [sys.executable, "-m", "tools.grading.checker"],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=limit,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
     except subprocess.TimeoutExpired:
         return {"error": f"grading this notebook took more than {limit:.0f} s"}
@@ -55,8 +63,9 @@ def run_checker(job: dict, hidden: list[str], limit: float) -> dict:
         return {"error": f"the checker failed: {(done.stderr or '').strip().splitlines()[-1:]}"}
 
 
-def grade_file(path: Path, submissions: Path, notebooks: dict[str, Path], timeout: float, full: bool,
-               hidden: list[str]) -> dict:
+def grade_file(
+    path: Path, submissions: Path, notebooks: dict[str, Path], timeout: float, full: bool, hidden: list[str]
+) -> dict:
     """One submitted notebook graded: its rows (one per check), the checks' details, flags; never raises."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
@@ -66,10 +75,23 @@ def grade_file(path: Path, submissions: Path, notebooks: dict[str, Path], timeou
         nb, problem = None, f"not a valid notebook: {type(exc).__name__}: {exc}"[:300]
     stem, how = match_notebook(path, submissions, notebooks, nb)
     student = student_name(path, submissions, stem)
-    info = {"student": student, "student_file": str(path.relative_to(submissions)), "notebook": stem or "",
-            "mtime": path.stat().st_mtime, "checks": {}, "printed": "", "flags": "", "points": 0, "manual": {}}
-    row = {k: info[k] for k in ("student", "student_file", "notebook")} | {"exercise": "", "passed": 0, "error": "",
-                                                                          "flags": ""}
+    info = {
+        "student": student,
+        "student_file": str(path.relative_to(submissions)),
+        "notebook": stem or "",
+        "mtime": path.stat().st_mtime,
+        "checks": {},
+        "printed": "",
+        "flags": "",
+        "points": 0,
+        "manual": {},
+    }
+    row = {k: info[k] for k in ("student", "student_file", "notebook")} | {
+        "exercise": "",
+        "passed": 0,
+        "error": "",
+        "flags": "",
+    }
     if stem is None:
         return {**info, "rows": [{**row, "error": f"not matched to a course notebook ({how})"}]}
     course_checks = check_ids(notebooks[stem], stem)
@@ -89,12 +111,26 @@ def grade_file(path: Path, submissions: Path, notebooks: dict[str, Path], timeou
             rows.append({**row, "exercise": gid, "passed": int(r["passed"]), "error": r["message"]})
     if rows:
         rows[0]["flags"] = "; ".join(flags)
-    return {**info, "rows": rows, "checks": checks, "printed": result.get("printed", ""), "flags": "; ".join(flags),
-            "points": sum(r["passed"] for r in rows)}
+    return {
+        **info,
+        "rows": rows,
+        "checks": checks,
+        "printed": result.get("printed", ""),
+        "flags": "; ".join(flags),
+        "points": sum(r["passed"] for r in rows),
+    }
 
 
-def grade(submissions: Path, out: Path, timeout: float = 120.0, notebooks: dict[str, Path] | None = None,
-          jobs: int | None = None, full: bool = False, progress: bool = False, roster: Path | None = None):
+def grade(
+    submissions: Path,
+    out: Path,
+    timeout: float = 120.0,
+    notebooks: dict[str, Path] | None = None,
+    jobs: int | None = None,
+    full: bool = False,
+    progress: bool = False,
+    roster: Path | None = None,
+):
     """Grade every notebook below ``submissions``; write the reports to ``out``; return (rows, summary).
 
     ``summary`` maps (student, student file, notebook) to (points, maximum, flags).
@@ -109,6 +145,7 @@ def grade(submissions: Path, out: Path, timeout: float = 120.0, notebooks: dict[
         futures = [pool.submit(grade_file, p, submissions, notebooks, timeout, full, hidden) for p in paths]
         if progress:
             from tqdm import tqdm
+
             for future in tqdm(futures, total=len(futures), desc="grading", unit="notebook"):
                 future.result()
         files = [f.result() for f in futures]
@@ -117,8 +154,14 @@ def grade(submissions: Path, out: Path, timeout: float = 120.0, notebooks: dict[
     maxima = {stem: n for stem, n in maxima.items() if n}
     report.write(out, files, maxima, class_list)
     rows = [r for f in files for r in f["rows"]]
-    summary = {(f["student"], f["student_file"], f["notebook"]): (f["points"], len(f["rows"]) if f["notebook"] else 0,
-                                                                   f["flags"]) for f in files}
+    summary = {
+        (f["student"], f["student_file"], f["notebook"]): (
+            f["points"],
+            len(f["rows"]) if f["notebook"] else 0,
+            f["flags"],
+        )
+        for f in files
+    }
     return rows, summary
 
 
@@ -127,8 +170,20 @@ def needs_a_look(rows) -> list[str]:
     lines = []
     for r in rows:
         why = [r["flags"]] if r["flags"] else []
-        if any(k in r["error"] for k in ("time limit", "TimeLimit", "ProcessEnded", "process ended", "not matched",
-                                          "not a valid notebook", "not a notebook", "checker failed", "took more")):
+        if any(
+            k in r["error"]
+            for k in (
+                "time limit",
+                "TimeLimit",
+                "ProcessEnded",
+                "process ended",
+                "not matched",
+                "not a valid notebook",
+                "not a notebook",
+                "checker failed",
+                "took more",
+            )
+        ):
             why.append(r["error"][:160])
         if why:
             lines.append(f"{r['student_file']}: " + "; ".join(why))
@@ -142,22 +197,29 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per cell (default 120)")
     parser.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: the cores)")
     parser.add_argument("--full", action="store_true", help="run every cell of every submission (slower)")
-    parser.add_argument("--roster", type=Path, default=None,
-                        help="class list CSV with a 'student' column (optional: name, email, id, section)")
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        default=None,
+        help="class list CSV with a 'student' column (optional: name, email, id, section)",
+    )
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         parser.error(f"SUBMISSIONS must be a folder of .ipynb files; {args.submissions} is not a folder")
     print(sandbox.isolation(), flush=True)
     try:
-        rows, summary = grade(args.submissions, args.out, args.timeout, jobs=args.jobs, full=args.full,
-                              progress=True, roster=args.roster)
+        rows, summary = grade(
+            args.submissions, args.out, args.timeout, jobs=args.jobs, full=args.full, progress=True, roster=args.roster
+        )
     except ValueError as exc:
         parser.error(str(exc))
     width = max([len(f) for _, f, _ in summary] + [12])
     print(f"{'student':16s} {'file':{width}s}  {'notebook':32s} score")
     for (student, file, nb), (passed, total, _) in sorted(summary.items()):
         print(f"{student:16s} {file:{width}s}  {nb:32s} {passed}/{total}")
-    print(f"{len(rows)} checks graded, {sum(int(r['passed']) for r in rows)} passed; details in {args.out / 'grades.csv'}")
+    print(
+        f"{len(rows)} checks graded, {sum(int(r['passed']) for r in rows)} passed; details in {args.out / 'grades.csv'}"
+    )
     look = needs_a_look(rows)
     if look:
         print(f"\n{len(look)} submission(s) need a human look:")

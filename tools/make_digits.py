@@ -13,6 +13,7 @@ with ``np.savez_compressed`` and prints the file's sha256, which must then be co
 Source: E. Alpaydin, C. Kaynak, "Optical Recognition of Handwritten Digits", UCI Machine
 Learning Repository, 1998, DOI 10.24432/C50P49, licence CC BY 4.0.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -19,6 +19,7 @@ It writes
   torch.optim.lr_scheduler, ``lr[t]`` = the lr in the optimizer's param group for step ``t``
   (after ``t`` calls of ``scheduler.step()``).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,25 @@ DIM = 5
 
 # --- optimizers that torch.optim does not have: written from their papers / reference code ---
 
+
 class AdaBound(torch.optim.Optimizer):
     """AdaBound / AMSBound following github.com/Luolc/AdaBound (adabound/adabound.py)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), final_lr=0.1, gamma=1e-3, eps=1e-8,
-                 weight_decay=0, amsbound=False):
-        super().__init__(params, dict(lr=lr, betas=betas, final_lr=final_lr, gamma=gamma, eps=eps,
-                                      weight_decay=weight_decay, amsbound=amsbound))
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), final_lr=0.1, gamma=1e-3, eps=1e-8, weight_decay=0, amsbound=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=betas,
+                final_lr=final_lr,
+                gamma=gamma,
+                eps=eps,
+                weight_decay=weight_decay,
+                amsbound=amsbound,
+            ),
+        )
         self.base_lrs = [group["lr"] for group in self.param_groups]
 
     @torch.no_grad()
@@ -69,7 +82,7 @@ class AdaBound(torch.optim.Optimizer):
                     torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                     v = state["max_exp_avg_sq"]
                 denom = v.sqrt() + group["eps"]
-                step_size = group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+                step_size = group["lr"] * math.sqrt(1 - beta2**t) / (1 - beta1**t)
                 final_lr = group["final_lr"] * group["lr"] / base_lr
                 lower = final_lr * (1 - 1 / (group["gamma"] * t + 1))
                 upper = final_lr * (1 + 1 / (group["gamma"] * t))
@@ -114,8 +127,9 @@ class Lookahead:
             p.copy_(self.slow)
 
 
-TORCH_OPTIMIZERS = {name: getattr(torch.optim, name)
-                    for name in ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam"]}
+TORCH_OPTIMIZERS = {
+    name: getattr(torch.optim, name) for name in ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam"]
+}
 TORCH_OPTIMIZERS.update(AdaBound=AdaBound, SGDW=SGDW)
 
 
@@ -129,6 +143,7 @@ def torch_optimizer(name, kwargs, params):
 
 # --- schedules: the course_utils function name and arguments -> the torch scheduler ---
 
+
 def torch_scheduler(function, kw, opt):
     """Build the torch scheduler matching ``course_utils.schedules.<function>(**kw)``; returns it and the base lr."""
     opt = getattr(opt, "inner", opt)
@@ -141,8 +156,9 @@ def torch_scheduler(function, kw, opt):
     if function == "cosine":
         return sched.CosineAnnealingLR(opt, T_max=kw["total_steps"], eta_min=kw.get("lr_min", 0.0))
     if function == "cosine_restarts":
-        return sched.CosineAnnealingWarmRestarts(opt, T_0=kw["first_period"], T_mult=kw.get("period_mult", 1),
-                                                 eta_min=kw.get("lr_min", 0.0))
+        return sched.CosineAnnealingWarmRestarts(
+            opt, T_0=kw["first_period"], T_mult=kw.get("period_mult", 1), eta_min=kw.get("lr_min", 0.0)
+        )
     if function == "warmup":
         ramp = sched.LinearLR(opt, start_factor=kw["start_factor"], end_factor=1.0, total_iters=kw["warmup_steps"])
         if not isinstance(kw["base"], dict):
@@ -150,16 +166,28 @@ def torch_scheduler(function, kw, opt):
         after = torch_scheduler(kw["base"]["function"], kw["base"]["kwargs"], opt)
         return sched.SequentialLR(opt, [ramp, after], milestones=[kw["warmup_steps"]])
     if function == "cyclic":
-        return sched.CyclicLR(opt, base_lr=kw["lr_min"], max_lr=kw["lr_max"], step_size_up=kw["step_size_up"],
-                              mode="triangular", cycle_momentum=False)
+        return sched.CyclicLR(
+            opt,
+            base_lr=kw["lr_min"],
+            max_lr=kw["lr_max"],
+            step_size_up=kw["step_size_up"],
+            mode="triangular",
+            cycle_momentum=False,
+        )
     if function == "one_cycle":
-        return sched.OneCycleLR(opt, max_lr=kw["lr_max"], total_steps=kw["total_steps"],
-                                pct_start=kw.get("pct_start", 0.3), anneal_strategy="cos", cycle_momentum=False,
-                                div_factor=kw.get("div_factor", 25.0),
-                                final_div_factor=kw.get("final_div_factor", 1e4))
+        return sched.OneCycleLR(
+            opt,
+            max_lr=kw["lr_max"],
+            total_steps=kw["total_steps"],
+            pct_start=kw.get("pct_start", 0.3),
+            anneal_strategy="cos",
+            cycle_momentum=False,
+            div_factor=kw.get("div_factor", 25.0),
+            final_div_factor=kw.get("final_div_factor", 1e4),
+        )
     if function == "noam":
         d, w = kw["d_model"], kw["warmup_steps"]
-        return sched.LambdaLR(opt, lambda t: d ** -0.5 * min((t + 1) ** -0.5, (t + 1) * w ** -1.5))
+        return sched.LambdaLR(opt, lambda t: d**-0.5 * min((t + 1) ** -0.5, (t + 1) * w**-1.5))
     raise KeyError(function)
 
 
@@ -168,10 +196,12 @@ def base_lr(function, kw):
     if function == "warmup":
         return base_lr(kw["base"]["function"], kw["base"]["kwargs"]) if isinstance(kw["base"], dict) else kw["base"]
     return {"cyclic": kw.get("lr_min"), "one_cycle": kw.get("lr_max"), "noam": kw.get("scale", 1.0)}.get(
-        function, kw.get("lr"))
+        function, kw.get("lr")
+    )
 
 
 # --- the cases ---
+
 
 def optimizer_cases():
     def case(name, optimizer, schedule=None, **kwargs):
@@ -200,16 +230,16 @@ def optimizer_cases():
         case("adagrad_weight_decay", "Adagrad", lr=0.3, weight_decay=0.1),
         case("adagrad_initial_accumulator", "Adagrad", lr=0.3, initial_accumulator_value=0.5),
         case("adagrad_eps", "Adagrad", lr=0.3, eps=1e-2),
-        case("adagrad_all", "Adagrad", lr=0.4, lr_decay=0.01, weight_decay=0.05, initial_accumulator_value=0.1,
-             eps=1e-6),
+        case(
+            "adagrad_all", "Adagrad", lr=0.4, lr_decay=0.01, weight_decay=0.05, initial_accumulator_value=0.1, eps=1e-6
+        ),
         case("rmsprop_defaults", "RMSprop"),
         case("rmsprop_alpha", "RMSprop", lr=0.01, alpha=0.9),
         case("rmsprop_centered", "RMSprop", lr=0.01, centered=True),
         case("rmsprop_momentum", "RMSprop", lr=0.01, momentum=0.8),
         case("rmsprop_weight_decay", "RMSprop", lr=0.01, weight_decay=0.1),
         case("rmsprop_eps", "RMSprop", lr=0.01, eps=1e-2),
-        case("rmsprop_all", "RMSprop", lr=0.005, alpha=0.95, eps=1e-6, weight_decay=0.05, momentum=0.7,
-             centered=True),
+        case("rmsprop_all", "RMSprop", lr=0.005, alpha=0.95, eps=1e-6, weight_decay=0.05, momentum=0.7, centered=True),
         case("adam_defaults", "Adam"),
         case("adam_lr", "Adam", lr=0.05),
         case("adam_betas", "Adam", lr=0.05, betas=[0.8, 0.99]),
@@ -239,29 +269,60 @@ def optimizer_cases():
         case("adabound_fast_bounds", "AdaBound", lr=0.05, final_lr=0.02, gamma=0.2, betas=[0.8, 0.99]),
         case("amsbound", "AdaBound", lr=0.01, final_lr=0.05, gamma=0.05, amsbound=True),
         case("adabound_weight_decay", "AdaBound", lr=0.01, final_lr=0.05, gamma=0.05, weight_decay=0.1, eps=1e-4),
-        case("lookahead_sgd", "Lookahead", inner={"optimizer": "SGD", "kwargs": {"lr": 0.1, "momentum": 0.9}},
-             k=5, alpha=0.5),
+        case(
+            "lookahead_sgd",
+            "Lookahead",
+            inner={"optimizer": "SGD", "kwargs": {"lr": 0.1, "momentum": 0.9}},
+            k=5,
+            alpha=0.5,
+        ),
         case("lookahead_adam", "Lookahead", inner={"optimizer": "Adam", "kwargs": {"lr": 0.05}}, k=3, alpha=0.8),
         # lr given as a schedule: pins down which lr step t uses
         case("sgd_momentum_step_decay", "SGD", schedule("step_decay", lr=0.1, step_size=10, gamma=0.5), momentum=0.9),
-        case("sgd_nesterov_cosine", "SGD", schedule("cosine", lr=0.1, total_steps=STEPS), momentum=0.9,
-             nesterov=True),
+        case("sgd_nesterov_cosine", "SGD", schedule("cosine", lr=0.1, total_steps=STEPS), momentum=0.9, nesterov=True),
         case("adagrad_exponential", "Adagrad", schedule("exponential", lr=0.5, gamma=0.97), lr_decay=0.01),
-        case("rmsprop_cyclic", "RMSprop", schedule("cyclic", lr_min=0.001, lr_max=0.02, step_size_up=7),
-             momentum=0.5),
+        case("rmsprop_cyclic", "RMSprop", schedule("cyclic", lr_min=0.001, lr_max=0.02, step_size_up=7), momentum=0.5),
         case("adam_cosine", "Adam", schedule("cosine", lr=0.05, total_steps=40, lr_min=1e-3)),
         case("adamw_exponential", "AdamW", schedule("exponential", lr=0.05, gamma=0.95), weight_decay=0.1),
-        case("nadam_decoupled_step_decay", "NAdam", schedule("step_decay", lr=0.05, step_size=7, gamma=0.5),
-             weight_decay=0.1, decoupled_weight_decay=True),
-        case("radam_warmup", "RAdam", schedule("warmup", base=0.05, warmup_steps=10, start_factor=0.1),
-             weight_decay=0.05, decoupled_weight_decay=True),
-        case("adabound_step_decay", "AdaBound", schedule("step_decay", lr=0.01, step_size=10, gamma=0.3),
-             final_lr=0.05, gamma=0.05),
-        case("sgdw_step_decay", "SGDW", schedule("step_decay", lr=0.1, step_size=10, gamma=0.5), momentum=0.9,
-             weight_decay=0.1),
-        case("lookahead_sgd_step_decay", "Lookahead",
-             inner={"optimizer": "SGD", "kwargs": {"momentum": 0.9},
-                    "schedule": schedule("step_decay", lr=0.1, step_size=10, gamma=0.5)}, k=4, alpha=0.5),
+        case(
+            "nadam_decoupled_step_decay",
+            "NAdam",
+            schedule("step_decay", lr=0.05, step_size=7, gamma=0.5),
+            weight_decay=0.1,
+            decoupled_weight_decay=True,
+        ),
+        case(
+            "radam_warmup",
+            "RAdam",
+            schedule("warmup", base=0.05, warmup_steps=10, start_factor=0.1),
+            weight_decay=0.05,
+            decoupled_weight_decay=True,
+        ),
+        case(
+            "adabound_step_decay",
+            "AdaBound",
+            schedule("step_decay", lr=0.01, step_size=10, gamma=0.3),
+            final_lr=0.05,
+            gamma=0.05,
+        ),
+        case(
+            "sgdw_step_decay",
+            "SGDW",
+            schedule("step_decay", lr=0.1, step_size=10, gamma=0.5),
+            momentum=0.9,
+            weight_decay=0.1,
+        ),
+        case(
+            "lookahead_sgd_step_decay",
+            "Lookahead",
+            inner={
+                "optimizer": "SGD",
+                "kwargs": {"momentum": 0.9},
+                "schedule": schedule("step_decay", lr=0.1, step_size=10, gamma=0.5),
+            },
+            k=4,
+            alpha=0.5,
+        ),
     ]
     return cases
 
@@ -272,8 +333,10 @@ def run_optimizer(case, a, b, theta0):
     if case["optimizer"] == "Lookahead" and "schedule" in kwargs["inner"]:
         inner = dict(kwargs["inner"])
         schedule = inner.pop("schedule")
-        kwargs["inner"] = {"optimizer": inner["optimizer"],
-                           "kwargs": {**inner["kwargs"], "lr": base_lr(schedule["function"], schedule["kwargs"])}}
+        kwargs["inner"] = {
+            "optimizer": inner["optimizer"],
+            "kwargs": {**inner["kwargs"], "lr": base_lr(schedule["function"], schedule["kwargs"])},
+        }
     elif schedule is not None:
         kwargs["lr"] = base_lr(schedule["function"], schedule["kwargs"])
     opt = torch_optimizer(case["optimizer"], kwargs, [theta])
@@ -318,8 +381,16 @@ def schedule_cases():
         case("cyclic_7", "cyclic", lr_min=0.01, lr_max=0.05, step_size_up=7),
         case("cyclic_1", "cyclic", lr_min=0.0, lr_max=1.0, step_size_up=1),
         case("one_cycle_defaults", "one_cycle", steps=251, lr_max=0.1, total_steps=250),
-        case("one_cycle_quarter", "one_cycle", steps=101, lr_max=1.0, total_steps=100, pct_start=0.25,
-             div_factor=10.0, final_div_factor=100.0),
+        case(
+            "one_cycle_quarter",
+            "one_cycle",
+            steps=101,
+            lr_max=1.0,
+            total_steps=100,
+            pct_start=0.25,
+            div_factor=10.0,
+            final_div_factor=100.0,
+        ),
         case("one_cycle_odd", "one_cycle", steps=38, lr_max=0.05, total_steps=37, pct_start=0.4),
         case("noam", "noam", d_model=512, warmup_steps=40, scale=2.0),
         case("noam_short", "noam", d_model=64, warmup_steps=4),
@@ -353,8 +424,7 @@ def main():
     for case in cases:
         arrays[case["name"]] = run_optimizer(case, a, b, theta0)
     np.savez_compressed(FIXTURES / "torch_optim.npz", **arrays)
-    index = {"torch": torch.__version__, "steps": STEPS, "gradient": "g_t = a * theta_{t-1} + b[t-1]",
-             "cases": cases}
+    index = {"torch": torch.__version__, "steps": STEPS, "gradient": "g_t = a * theta_{t-1} + b[t-1]", "cases": cases}
     (FIXTURES / "torch_optim.json").write_text(json.dumps(index, indent=1) + "\n")
 
     cases = schedule_cases()

@@ -11,6 +11,7 @@ CellTimeoutError.
 
 Used by the grader (tools/grade.py), the exercise and determinism tests, and the benchmarks.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,7 +43,9 @@ class PatientClient(NotebookClient):
                 await self._async_check_alive()
                 if not self.interrupt_on_timeout or interrupted:
                     task_poll_kernel_alive.cancel()
-                    raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", timeout, cell) from None
+                    raise CellTimeoutError.error_from_timeout_and_cell(
+                        "Cell execution timed out", timeout, cell
+                    ) from None
                 self.log.error("Timeout waiting for execute reply (%is): interrupting the kernel", timeout)
                 await ensure_async(self.km.interrupt_kernel())
                 interrupted, deadline = True, monotonic() + timeout
@@ -57,7 +60,8 @@ class PatientClient(NotebookClient):
                 if self.raise_on_iopub_timeout:
                     task_poll_kernel_alive.cancel()
                     raise CellTimeoutError.error_from_timeout_and_cell(
-                        "Timeout waiting for IOPub output", self.iopub_timeout, cell) from None
+                        "Timeout waiting for IOPub output", self.iopub_timeout, cell
+                    ) from None
                 self.log.warning("Timeout waiting for IOPub output")
             task_poll_kernel_alive.cancel()
             return msg
@@ -65,7 +69,13 @@ class PatientClient(NotebookClient):
 
 def execute(nb, *, timeout=300, cwd=None, allow_errors=False, **kwargs):
     """Execute ``nb`` (an nbformat NotebookNode) in place in a fresh python3 kernel; returns it."""
-    client = PatientClient(nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                           resources={"metadata": {"path": str(cwd)}} if cwd else {}, **kwargs)
+    client = PatientClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(cwd)}} if cwd else {},
+        **kwargs,
+    )
     client.execute()
     return nb

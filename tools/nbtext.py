@@ -20,6 +20,7 @@ Markdown lines are commented with "# "; tags are a JSON list. Notebooks are writ
 outputs, with the python3 kernelspec, ready for `nbstripout --verify`. Only the .ipynb is kept in
 git: the script is a working copy.
 """
+
 import json
 import re
 import sys
@@ -57,9 +58,15 @@ def script_to_notebook(text: str) -> dict:
         if cell["md"]:
             out.append({"cell_type": "markdown", "metadata": metadata, "source": source})
         else:
-            out.append({"cell_type": "code", "execution_count": None, "metadata": metadata, "outputs": [],
-                        "source": source})
-    return {"cells": out, "metadata": METADATA, "nbformat": 4, "nbformat_minor": 4}  # 4.4: no cell ids, so diffs stay small
+            out.append(
+                {"cell_type": "code", "execution_count": None, "metadata": metadata, "outputs": [], "source": source}
+            )
+    return {
+        "cells": out,
+        "metadata": METADATA,
+        "nbformat": 4,
+        "nbformat_minor": 4,
+    }  # 4.4: no cell ids, so diffs stay small
 
 
 def notebook_to_script(nb: dict) -> str:

@@ -26,6 +26,7 @@ complete, and from then on ``check`` fails whenever an entry of it is missing or
 targets and claim ids the same in the translation as in the English, and the Chinese notebooks
 exactly what ``update`` would write.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,14 +64,14 @@ def blocks(markdown: str) -> list[tuple[str, str]]:
     keep = {}
 
     def hide(m):
-        key = f"\uE010{len(keep)}\uE011"
+        key = f"\ue010{len(keep)}\ue011"
         keep[key] = m.group(0)
         return key
 
     hidden = re.sub(r"```.*?```", hide, markdown, flags=re.S)
     hidden = re.sub(r"\$\$.*?\$\$", hide, hidden, flags=re.S)
     parts = re.split(r"(\n[ \t]*\n(?:[ \t]*\n)*)", hidden)
-    restore = lambda text: re.sub("\uE010\\d+\uE011", lambda m: keep[m.group(0)], text)  # noqa: E731
+    restore = lambda text: re.sub("\ue010\\d+\ue011", lambda m: keep[m.group(0)], text)  # noqa: E731
     return [(restore(parts[i]), parts[i + 1] if i + 1 < len(parts) else "") for i in range(0, len(parts), 2)]
 
 
@@ -131,8 +132,13 @@ def catalog_path(lang: str, stem: str) -> Path:
 
 def _new_catalog(lang: str, stem: str) -> polib.POFile:
     po = polib.POFile(wrapwidth=0)
-    po.metadata = {"Project-Id-Version": f"course {stem}", "Language": lang, "MIME-Version": "1.0",
-                   "Content-Type": "text/plain; charset=UTF-8", "Content-Transfer-Encoding": "8bit"}
+    po.metadata = {
+        "Project-Id-Version": f"course {stem}",
+        "Language": lang,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+    }
     return po
 
 
@@ -209,7 +215,7 @@ def to_taiwan(text: str) -> str:
     keep = {}
 
     def hide(m):
-        key = f"\uE000{len(keep)}\uE001"
+        key = f"\ue000{len(keep)}\ue001"
         keep[key] = m.group(0)
         return key
 
@@ -236,7 +242,7 @@ def update_taiwan_catalog(stem: str, source: polib.POFile) -> polib.POFile:
         new = polib.POEntry(msgid=entry.msgid, occurrences=entry.occurrences)
         converted = to_taiwan(entry.msgstr) if entry.msgstr else ""
         if mine is not None and HAND in (mine.tcomment or "") and mine.msgstr != converted:
-            new.msgstr, new.tcomment = mine.msgstr, mine.tcomment   # a hand edit the conversion does not give
+            new.msgstr, new.tcomment = mine.msgstr, mine.tcomment  # a hand edit the conversion does not give
             new.flags = list(mine.flags)
         else:  # (a "hand edit" equal to the conversion is dropped: it would freeze later zh_CN fixes)
             new.msgstr = converted
@@ -249,6 +255,7 @@ def update_taiwan_catalog(stem: str, source: polib.POFile) -> polib.POFile:
 # ----------------------------------------------------------------------------- notebooks
 def relink(text: str) -> str:
     """Relative link targets one folder deeper (the Chinese notebooks live in notebooks/<lang>/)."""
+
     def fix(m):
         target = m.group(1)
         if re.match(r"^[a-z]+:|^#|^/", target):
@@ -258,6 +265,7 @@ def relink(text: str) -> str:
         if re.match(r"^\d\d_\w+\.ipynb|^playground\.ipynb", target):
             return m.group(0)  # a sibling chapter: the same language's copy sits beside it
         return f"](../{target})"
+
     return re.sub(r"\]\(([^)\s]+)\)", fix, text)
 
 
@@ -274,7 +282,9 @@ def translate_notebook(path: Path, po: polib.POFile) -> dict:
             parts.append((table.get(text, text) if text else text) + sep)
         cell["source"] = relink("".join(parts)).splitlines(keepends=True)
     lang = po.metadata.get("Language", "")
-    out.setdefault("metadata", {})["language_info"] = {**nb.get("metadata", {}).get("language_info", {"name": "python"})}
+    out.setdefault("metadata", {})["language_info"] = {
+        **nb.get("metadata", {}).get("language_info", {"name": "python"})
+    }
     out["metadata"]["course_translation"] = {"source": f"notebooks/{path.name}", "language": LANGUAGES.get(lang, lang)}
     return out
 
@@ -290,8 +300,11 @@ def target(lang: str, path: Path) -> Path:
 def editions() -> list[Path]:
     """The English notebooks that have Chinese editions (``locales/editions.txt``)."""
     listed = LOCALES / "editions.txt"
-    names = [ln.strip() for ln in listed.read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#")] if listed.exists() else []
+    names = (
+        [ln.strip() for ln in listed.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+        if listed.exists()
+        else []
+    )
     return [NOTEBOOKS / name for name in names]
 
 
@@ -370,14 +383,18 @@ def check(only: list[str] | None = None) -> list[str]:
             if not out.exists():
                 errors.append(f"{out.relative_to(ROOT)} is missing: run `make translations`")
             elif out.read_text(encoding="utf-8") != expected:
-                errors.append(f"{out.relative_to(ROOT)} differs from what the catalogs and the English give: "
-                              "run `make translations` (never edit it by hand)")
+                errors.append(
+                    f"{out.relative_to(ROOT)} differs from what the catalogs and the English give: "
+                    "run `make translations` (never edit it by hand)"
+                )
             if lang == "zh_TW" and cat.exists():
                 stored = {e.msgid: e.msgstr for e in po if not e.obsolete}
                 for e in expected_taiwan or []:
                     if stored.get(e.msgid) != e.msgstr:
-                        errors.append(f"zh_TW/{stem}: the catalog is not what the conversion gives for "
-                                      f"«{e.msgid[:50]}…»: run `make translations`, or mark it '{HAND}'")
+                        errors.append(
+                            f"zh_TW/{stem}: the catalog is not what the conversion gives for "
+                            f"«{e.msgid[:50]}…»: run `make translations`, or mark it '{HAND}'"
+                        )
                         break
     return errors
 
@@ -388,8 +405,9 @@ def _strip_allowed(text: str) -> str:
         text = rx.sub("", text)
     text = re.sub(r"```.*?```", "", text, flags=re.S)
     text = re.sub(r"\*\*[^*]+\*\*|__[^_]+__", "", text)  # bold first, so italics pair up correctly
-    text = re.sub(r"\([^()]*\)|（[^（）]*）|\*[^*\n]+\*|\"[^\"]*\"|“[^”]*”|「[^」]*」|『[^』]*』|《[^》]*》|«[^»]*»", "",
-                  text)
+    text = re.sub(
+        r"\([^()]*\)|（[^（）]*）|\*[^*\n]+\*|\"[^\"]*\"|“[^”]*”|「[^」]*」|『[^』]*』|《[^》]*》|«[^»]*»", "", text
+    )
     return text
 
 
@@ -411,12 +429,18 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "update":
         update(args.only)
-        waiting = {p.stem: len(todo("zh_CN", p.stem)) for p in english_notebooks() if not args.only or p.stem in args.only}
-        print("catalogs and the Chinese editions written; entries still to translate (zh_CN):",
-              ", ".join(f"{k} {v}" for k, v in waiting.items() if v) or "none")
+        waiting = {
+            p.stem: len(todo("zh_CN", p.stem)) for p in english_notebooks() if not args.only or p.stem in args.only
+        }
+        print(
+            "catalogs and the Chinese editions written; entries still to translate (zh_CN):",
+            ", ".join(f"{k} {v}" for k, v in waiting.items() if v) or "none",
+        )
         errors = check(args.only)
-        print(f"{len(errors)} problems" + (f" in {', '.join(args.only)}" if args.only else
-                                           " in the editions listed in locales/editions.txt"))
+        print(
+            f"{len(errors)} problems"
+            + (f" in {', '.join(args.only)}" if args.only else " in the editions listed in locales/editions.txt")
+        )
         return 0
     if args.command == "todo":
         entries = todo(args.lang, args.stem)

@@ -6,6 +6,9 @@ offer: ``launch_buttons.thebe`` is false). This extension drops that script from
 fails the build if any other script or stylesheet of a page still has an ``http(s)://`` address
 (MathJax, RequireJS and the widgets' embedder are served from ``_static/npm/``).
 
+It puts a language switch (English · 简体中文 · 繁體中文) at the top of every chapter page whose
+Chinese editions are on the site.
+
 It also lets Sphinx read (and so execute) two notebooks at once: sphinx-external-toc always loads
 sphinx-multitoc-numbering, which does not declare whether it is safe for parallel reading, so
 Sphinx falls back to one notebook at a time. That extension only replaces
@@ -17,6 +20,7 @@ wait for a cell's reply sometimes sleeps through a reply that already arrived af
 cell, until the cell's whole timeout (jupyter/nbclient#312). The fix is the course's own
 ``tools/nbexec.py``, which the grader and the tests use too.
 """
+
 import re
 import sys
 from pathlib import Path
@@ -39,6 +43,7 @@ def _patient_nbclient() -> None:
     NotebookClient.poll_slice = PatientClient.poll_slice
     NotebookClient._async_poll_for_reply = PatientClient._async_poll_for_reply
 
+
 REMOTE = re.compile(r"^\s*(https?:)?//")
 
 
@@ -58,9 +63,39 @@ def keep_local(app, pagename, templatename, context, doctree):
                 raise ExtensionError(f"{pagename}: {key} would load {name} from the internet")
 
 
+LANGUAGES = (("", "English"), ("zh-CN/", "简体中文"), ("zh-TW/", "繁體中文"))
+_EDITION = re.compile(r"^notebooks/(?:(zh-CN|zh-TW)/)?([^/]+)$")
+
+
+def language_switch(app, pagename, templatename, context, doctree):
+    """On every notebook page, links to the same chapter in the other languages that exist."""
+    match = _EDITION.match(pagename)
+    if not match or "body" not in context:
+        return
+    name = match.group(2)
+    links = []
+    for folder, label in LANGUAGES:
+        target = f"notebooks/{folder}{name}"
+        if target not in app.env.found_docs:
+            continue
+        if target == pagename:
+            links.append(f'<strong lang="{folder[:-1] or "en"}">{label}</strong>')
+        else:
+            uri = app.builder.get_relative_uri(pagename, target)
+            links.append(f'<a class="reference internal" href="{uri}" hreflang="{folder[:-1] or "en"}">{label}</a>')
+    if len(links) > 1:
+        context["body"] = (
+            '<p class="course-languages" style="text-align:right;font-size:0.9em">'
+            + " · ".join(links)
+            + "</p>\n"
+            + context["body"]
+        )
+
+
 def setup(app):
     _patient_nbclient()
     app.connect("html-page-context", keep_local, priority=900)
+    app.connect("html-page-context", language_switch, priority=500)
     numbering = app.extensions.get("sphinx_multitoc_numbering")
     if numbering is not None and numbering.parallel_read_safe is None:
         numbering.parallel_read_safe = True

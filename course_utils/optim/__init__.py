@@ -14,6 +14,7 @@ number, an array broadcastable to the parameters, or a schedule ``lr(t)`` of the
 (:mod:`course_utils.schedules`). One file per family: sgd (SGD, SGDW), adagrad, rmsprop,
 adam (Adam, AdamW), nadam, radam, adabound, lookahead.
 """
+
 from .adabound import AdaBound
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -25,5 +26,17 @@ from .rmsprop import RMSprop
 from .sgd import SGD, SGDW
 from .swats import SWATS
 
-__all__ = ["Optimizer", "SGD", "SGDW", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam", "AdaBound",
-           "Lookahead", "SWATS"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "SGDW",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "NAdam",
+    "RAdam",
+    "AdaBound",
+    "Lookahead",
+    "SWATS",
+]

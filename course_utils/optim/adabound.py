@@ -1,4 +1,5 @@
 r"""AdaBound / AMSBound: Adam whose per-parameter rate is clipped into bounds that close in on SGD's."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -50,16 +51,22 @@ class AdaBound(Optimizer):
     amsbound : use the running maximum of :math:`v` (AMSBound).
     """
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), final_lr=0.1, gamma=1e-3, eps=1e-8, weight_decay=0,
-                 amsbound=False):
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), final_lr=0.1, gamma=1e-3, eps=1e-8, weight_decay=0, amsbound=False):
         self.beta1, self.beta2 = check_betas(betas)
         self.final_lr = number("final_lr", final_lr, low=0)
         self.gamma = number("gamma", gamma, low=0, high=1, low_open=True, high_open=True)
         self.eps = check_eps(eps)
         self.weight_decay = check_weight_decay(weight_decay)
         self.amsbound = flag("amsbound", amsbound)
-        super().__init__(lr, betas=(self.beta1, self.beta2), final_lr=self.final_lr, gamma=self.gamma,
-                         eps=self.eps, weight_decay=self.weight_decay, amsbound=self.amsbound)
+        super().__init__(
+            lr,
+            betas=(self.beta1, self.beta2),
+            final_lr=self.final_lr,
+            gamma=self.gamma,
+            eps=self.eps,
+            weight_decay=self.weight_decay,
+            amsbound=self.amsbound,
+        )
         self.initial_lr = self._lr_at(0)
         if np.any(np.asarray(self.initial_lr) <= 0):
             raise ValueError("lr at step 0 must be > 0 for AdaBound: final_lr is scaled by lr(t) / lr(0)")

@@ -1,4 +1,5 @@
 r"""Adagrad: each parameter's step is divided by the size of its past gradients."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,15 +49,20 @@ class Adagrad(Optimizer):
     sigma : ``"sum"`` (default, torch) or ``"rms"`` (the lecture).
     """
 
-    def __init__(self, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
-                 sigma="sum"):
+    def __init__(self, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *, sigma="sum"):
         self.lr_decay = number("lr_decay", lr_decay, low=0)
         self.weight_decay = check_weight_decay(weight_decay)
         self.initial_accumulator_value = number("initial_accumulator_value", initial_accumulator_value, low=0)
         self.eps = check_eps(eps)
         self.sigma = choice("sigma", sigma, ("sum", "rms"))
-        super().__init__(lr, lr_decay=self.lr_decay, weight_decay=self.weight_decay,
-                         initial_accumulator_value=self.initial_accumulator_value, eps=self.eps, sigma=self.sigma)
+        super().__init__(
+            lr,
+            lr_decay=self.lr_decay,
+            weight_decay=self.weight_decay,
+            initial_accumulator_value=self.initial_accumulator_value,
+            eps=self.eps,
+            sigma=self.sigma,
+        )
 
     def _new_state(self, params):
         return {"sum": np.full(params.shape, self.initial_accumulator_value, params.dtype)}

@@ -1,4 +1,5 @@
 r"""Adam = RMSProp + momentum, with bias correction; AdamW decouples the weight decay."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -52,15 +53,22 @@ class Adam(Optimizer):
     decoupled_weight_decay : AdamW's decay instead of the L2 penalty.
     """
 
-    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 decoupled_weight_decay=False):
+    def __init__(
+        self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, decoupled_weight_decay=False
+    ):
         self.beta1, self.beta2 = check_betas(betas)
         self.eps = check_eps(eps)
         self.weight_decay = check_weight_decay(weight_decay)
         self.amsgrad = flag("amsgrad", amsgrad)
         self.decoupled_weight_decay = flag("decoupled_weight_decay", decoupled_weight_decay)
-        super().__init__(lr, betas=(self.beta1, self.beta2), eps=self.eps, weight_decay=self.weight_decay,
-                         amsgrad=self.amsgrad, decoupled_weight_decay=self.decoupled_weight_decay)
+        super().__init__(
+            lr,
+            betas=(self.beta1, self.beta2),
+            eps=self.eps,
+            weight_decay=self.weight_decay,
+            amsgrad=self.amsgrad,
+            decoupled_weight_decay=self.decoupled_weight_decay,
+        )
 
     def _new_state(self, params):
         names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if self.amsgrad else [])

@@ -19,14 +19,24 @@ itself, written line for line like the formula in the class docstring. This modu
 what several rules share: the two kinds of weight decay (:func:`l2_gradient`,
 :func:`decay_weights`) and Adam's moving averages (:func:`update_moments`).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from .._validate import choice, float_array, number, same_shape
 
-__all__ = ["Optimizer", "check_lr", "check_betas", "check_eps", "check_weight_decay", "flag",
-           "l2_gradient", "decay_weights", "update_moments"]
+__all__ = [
+    "Optimizer",
+    "check_lr",
+    "check_betas",
+    "check_eps",
+    "check_weight_decay",
+    "flag",
+    "l2_gradient",
+    "decay_weights",
+    "update_moments",
+]
 
 
 # --- hyper-parameter checks -------------------------------------------------------------------
@@ -44,8 +54,10 @@ def check_lr(lr, name: str = "lr"):
     try:
         return number(name, lr, low=0)
     except ValueError:
-        raise ValueError(f"{name} must be a number >= 0, an ndarray of such numbers broadcastable to params, "
-                         f"or a schedule lr(t); got {lr!r}") from None
+        raise ValueError(
+            f"{name} must be a number >= 0, an ndarray of such numbers broadcastable to params, "
+            f"or a schedule lr(t); got {lr!r}"
+        ) from None
 
 
 def check_betas(betas) -> tuple[float, float]:
@@ -146,8 +158,9 @@ class Optimizer:
         self._check(params, grads)
         lr = self._lr_at(self.t)
         if isinstance(lr, np.ndarray) and lr.ndim and not _broadcasts_to(lr.shape, params.shape):
-            raise ValueError(f"lr has shape {np.shape(lr)}, which does not broadcast to the shape "
-                             f"{params.shape} of params")
+            raise ValueError(
+                f"lr has shape {np.shape(lr)}, which does not broadcast to the shape {params.shape} of params"
+            )
         if self._shape is None:
             self._shape, self._dtype = params.shape, params.dtype
             self.state = self._new_state(params)
@@ -161,12 +174,15 @@ class Optimizer:
         float_array("grads", grads)
         same_shape("params", params, "grads", grads)
         if self._shape is not None and (params.shape != self._shape or params.dtype != self._dtype):
-            raise ValueError(f"params has shape {params.shape} and dtype {params.dtype}, but this optimizer's "
-                             f"state was made for shape {self._shape} and dtype {self._dtype}; use one "
-                             "optimizer per parameter array, or call reset()")
+            raise ValueError(
+                f"params has shape {params.shape} and dtype {params.dtype}, but this optimizer's "
+                f"state was made for shape {self._shape} and dtype {self._dtype}; use one "
+                "optimizer per parameter array, or call reset()"
+            )
         if not np.isfinite(grads).all():
-            raise ValueError(f"grads contain nan or inf at step t={self.t} (0-based); the run has diverged: "
-                             "lower the learning rate")
+            raise ValueError(
+                f"grads contain nan or inf at step t={self.t} (0-based); the run has diverged: lower the learning rate"
+            )
 
     def _zeros(self, params, *names):
         """Named zero arrays shaped like ``params``."""

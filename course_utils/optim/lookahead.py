@@ -1,4 +1,5 @@
 r"""Lookahead: k fast steps forward with any optimizer, then one step back toward the slow weights."""
+
 from __future__ import annotations
 
 from .._validate import float_array, number

@@ -1,4 +1,5 @@
 r"""NAdam: Adam with Nesterov's look-ahead applied to the momentum term."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,15 +58,22 @@ class NAdam(Optimizer):
     decoupled_weight_decay : decoupled decay instead of the L2 penalty.
     """
 
-    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
-                 decoupled_weight_decay=False):
+    def __init__(
+        self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3, decoupled_weight_decay=False
+    ):
         self.beta1, self.beta2 = check_betas(betas)
         self.eps = check_eps(eps)
         self.weight_decay = check_weight_decay(weight_decay)
         self.momentum_decay = number("momentum_decay", momentum_decay, low=0)
         self.decoupled_weight_decay = flag("decoupled_weight_decay", decoupled_weight_decay)
-        super().__init__(lr, betas=(self.beta1, self.beta2), eps=self.eps, weight_decay=self.weight_decay,
-                         momentum_decay=self.momentum_decay, decoupled_weight_decay=self.decoupled_weight_decay)
+        super().__init__(
+            lr,
+            betas=(self.beta1, self.beta2),
+            eps=self.eps,
+            weight_decay=self.weight_decay,
+            momentum_decay=self.momentum_decay,
+            decoupled_weight_decay=self.decoupled_weight_decay,
+        )
 
     def reset(self):
         super().reset()

@@ -1,4 +1,5 @@
 r"""RAdam: Adam whose adaptive rate is switched on only once its variance is tractable."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -64,8 +65,13 @@ class RAdam(Optimizer):
         self.weight_decay = check_weight_decay(weight_decay)
         self.decoupled_weight_decay = flag("decoupled_weight_decay", decoupled_weight_decay)
         self.rho_inf = 2 / (1 - self.beta2) - 1
-        super().__init__(lr, betas=(self.beta1, self.beta2), eps=self.eps, weight_decay=self.weight_decay,
-                         decoupled_weight_decay=self.decoupled_weight_decay)
+        super().__init__(
+            lr,
+            betas=(self.beta1, self.beta2),
+            eps=self.eps,
+            weight_decay=self.weight_decay,
+            decoupled_weight_decay=self.decoupled_weight_decay,
+        )
 
     def _new_state(self, params):
         return self._zeros(params, "exp_avg", "exp_avg_sq")
@@ -76,7 +82,7 @@ class RAdam(Optimizer):
 
     def _per_step(self):
         t, beta2 = self.t, self.beta2
-        self.rho = self.rho_inf - 2 * t * beta2 ** t / (1 - beta2 ** t)
+        self.rho = self.rho_inf - 2 * t * beta2**t / (1 - beta2**t)
 
     def rectification(self):
         r"""The factor :math:`r_t` of the last step; None before the first step and while :math:`\rho_t \le 5`."""

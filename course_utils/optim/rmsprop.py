@@ -1,4 +1,5 @@
 r"""RMSProp: divide each step by a moving root mean square of recent gradients."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,8 +52,9 @@ class RMSprop(Optimizer):
     lecture_init : the lecture's :math:`\sigma_0 = |g_0|`.
     """
 
-    def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *,
-                 lecture_init=False):
+    def __init__(
+        self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, *, lecture_init=False
+    ):
         self.alpha = number("alpha", alpha, low=0, high=1, high_open=True)
         self.eps = check_eps(eps)
         self.weight_decay = check_weight_decay(weight_decay)
@@ -61,8 +63,15 @@ class RMSprop(Optimizer):
         self.lecture_init = flag("lecture_init", lecture_init)
         if self.centered and self.lecture_init:
             raise ValueError("lecture_init=True is the lecture's plain RMSProp: it needs centered=False")
-        super().__init__(lr, alpha=self.alpha, eps=self.eps, weight_decay=self.weight_decay,
-                         momentum=self.momentum, centered=self.centered, lecture_init=self.lecture_init)
+        super().__init__(
+            lr,
+            alpha=self.alpha,
+            eps=self.eps,
+            weight_decay=self.weight_decay,
+            momentum=self.momentum,
+            centered=self.centered,
+            lecture_init=self.lecture_init,
+        )
 
     def _new_state(self, params):
         names = ["square_avg"]

@@ -1,4 +1,5 @@
 r"""Stochastic gradient descent with momentum (SGD, SGDM, Nesterov) and its decoupled-decay twin SGDW."""
+
 from __future__ import annotations
 
 from .._validate import choice, number
@@ -52,20 +53,27 @@ class SGD(Optimizer):
 
     _decoupled = False
 
-    def __init__(self, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
-                 momentum_form="torch"):
+    def __init__(self, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, momentum_form="torch"):
         self.momentum = number("momentum", momentum, low=0, high=1, high_open=True)
         self.dampening = number("dampening", dampening, low=0, high=1)
         self.weight_decay = check_weight_decay(weight_decay)
         self.nesterov = flag("nesterov", nesterov)
         self.momentum_form = choice("momentum_form", momentum_form, ("torch", "lecture"))
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
-            raise ValueError(f"nesterov=True requires momentum > 0 and dampening == 0, got momentum={momentum!r} "
-                             f"and dampening={dampening!r}")
+            raise ValueError(
+                f"nesterov=True requires momentum > 0 and dampening == 0, got momentum={momentum!r} "
+                f"and dampening={dampening!r}"
+            )
         if self.momentum_form == "lecture" and self.dampening != 0:
             raise ValueError(f"momentum_form='lecture' has no dampening: dampening must be 0, got {dampening!r}")
-        super().__init__(lr, momentum=self.momentum, dampening=self.dampening, weight_decay=self.weight_decay,
-                         nesterov=self.nesterov, momentum_form=self.momentum_form)
+        super().__init__(
+            lr,
+            momentum=self.momentum,
+            dampening=self.dampening,
+            weight_decay=self.weight_decay,
+            nesterov=self.nesterov,
+            momentum_form=self.momentum_form,
+        )
 
     def _new_state(self, params):
         if self.momentum == 0:

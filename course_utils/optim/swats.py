@@ -1,4 +1,5 @@
 r"""SWATS: start with Adam, switch to SGD with momentum once the projected SGD rate settles."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,15 +69,17 @@ class SWATS:
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, switch_tol=1e-9):
-        self.adam = Adam(lr=lr, betas=betas, eps=eps)        # validates lr, betas and eps
+        self.adam = Adam(lr=lr, betas=betas, eps=eps)  # validates lr, betas and eps
         self.beta1, self.beta2 = self.adam.beta1, self.adam.beta2
         self.switch_tol = number("switch_tol", switch_tol, low=0, low_open=True)
         self.defaults = {"lr": lr, "betas": (self.beta1, self.beta2), "eps": eps, "switch_tol": self.switch_tol}
         self.reset()
 
     def __repr__(self):
-        return (f"SWATS(lr={self.defaults['lr']!r}, betas={self.defaults['betas']}, eps={self.defaults['eps']}, "
-                f"switch_tol={self.switch_tol})")
+        return (
+            f"SWATS(lr={self.defaults['lr']!r}, betas={self.defaults['betas']}, eps={self.defaults['eps']}, "
+            f"switch_tol={self.switch_tol})"
+        )
 
     def reset(self):
         """Forget everything: the next step is an Adam step 1 again."""
@@ -91,7 +94,7 @@ class SWATS:
         if self._shape is None:
             return self.adam.current_lr()
         adam_lr = np.broadcast_to(np.asarray(self.adam.current_lr(), dtype=float), self._shape)
-        adam_lr = adam_lr.reshape(-1, self._shape[-1])[:, 0]     # one rate per run (Adam's lr may be per run)
+        adam_lr = adam_lr.reshape(-1, self._shape[-1])[:, 0]  # one rate per run (Adam's lr may be per run)
         return np.where(self.switched_at > 0, (1 - self.beta1) * self.sgd_lr, adam_lr)
 
     def step(self, params, grads):
@@ -99,35 +102,39 @@ class SWATS:
         params, grads = float_array("params", params), float_array("grads", grads)
         same_shape("params", params, "grads", grads)
         if params.ndim == 0 or not params.flags.c_contiguous:
-            raise ValueError(f"params must be a C-contiguous array of at least 1 dimension (runs along the "
-                             f"leading axes, parameters along the last), got shape {params.shape}")
+            raise ValueError(
+                f"params must be a C-contiguous array of at least 1 dimension (runs along the "
+                f"leading axes, parameters along the last), got shape {params.shape}"
+            )
         if self._shape is None:
             self._shape = params.shape
             runs = params.size // params.shape[-1]
             self.switched_at, self.sgd_lr, self._running = np.zeros(runs, int), np.full(runs, np.nan), np.zeros(runs)
         elif params.shape != self._shape:
-            raise ValueError(f"params has shape {params.shape}, but this optimizer was made for shape {self._shape}; "
-                             "use one optimizer per parameter array, or call reset()")
+            raise ValueError(
+                f"params has shape {params.shape}, but this optimizer was made for shape {self._shape}; "
+                "use one optimizer per parameter array, or call reset()"
+            )
         self.t += 1
-        theta = params.reshape(-1, params.shape[-1])          # a view: one row per run
+        theta = params.reshape(-1, params.shape[-1])  # a view: one row per run
         g = grads.reshape(theta.shape)
         on_adam = self.switched_at == 0
 
-        proposal = self.adam.step(theta.copy(), g)           # where Adam would go (Adam's state always advances)
-        p = proposal - theta                                  # Adam's step p_k, one row per run
+        proposal = self.adam.step(theta.copy(), g)  # where Adam would go (Adam's state always advances)
+        p = proposal - theta  # Adam's step p_k, one row per run
         theta[on_adam] = proposal[on_adam]
 
         pg, pp = np.sum(p * g, axis=-1), np.sum(p * p, axis=-1)
         informative = on_adam & (pg != 0)
         gamma = np.divide(pp, -pg, out=np.zeros_like(pp), where=informative)
         self._running = np.where(informative, self.beta2 * self._running + (1 - self.beta2) * gamma, self._running)
-        estimate = self._running / (1 - self.beta2 ** self.t)
+        estimate = self._running / (1 - self.beta2**self.t)
         self.projected_rate, self.settled_rate = gamma, estimate
         switch = informative & (self.t > 1) & (estimate > 0) & (np.abs(estimate - gamma) < self.switch_tol)
 
-        for run in np.flatnonzero(~on_adam):                  # the SGD phase: one SGD object per switched run
+        for run in np.flatnonzero(~on_adam):  # the SGD phase: one SGD object per switched run
             self.sgd[run].step(theta[run], g[run])
-        for run in np.flatnonzero(switch):                    # switch after this Adam step
+        for run in np.flatnonzero(switch):  # switch after this Adam step
             self.switched_at[run], self.sgd_lr[run] = self.t, estimate[run]
             self.sgd[run] = SGD(lr=(1 - self.beta1) * estimate[run], momentum=self.beta1)
         return params

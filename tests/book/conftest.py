@@ -6,6 +6,7 @@ every source) and runs these tests with ``COURSE_BOOK_TESTS=1`` in the book's en
 never built twice. With the variable set and the site missing or older than its sources, the
 ``site`` fixture builds it first (this needs the book toolchain: requirements-book.txt).
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -16,13 +17,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SITE = ROOT / "_build" / "html"
-STAMP = SITE / ".course-book.json"      # written by tools/build_book.py after a complete build
+STAMP = SITE / ".course-book.json"  # written by tools/build_book.py after a complete build
 
 
 def site_sources() -> list[Path]:
     """Every file the site is built from (the Makefile's `book` target lists the same)."""
     files = [ROOT / "GLOSSARY.md", ROOT / "README.md", ROOT / "tools" / "build_book.py"]
     files += sorted((ROOT / "notebooks").glob("*.ipynb"))
+    files += sorted((ROOT / "notebooks").glob("zh-*/*.ipynb"))
     for folder in (ROOT / "book", ROOT / "course_utils"):
         files += [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     return [p for p in files if p.exists()]
@@ -48,6 +50,6 @@ def site() -> Path:
         except ImportError:
             pytest.fail(f"{reason}, and this Python has no Jupyter Book: run `make test-book`")
         print(f"building the site: {reason}")
-        subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py")], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-m", "tools.build_book"], cwd=ROOT, check=True)
         assert stale_reason() is None, "the build left no complete site"
     return SITE

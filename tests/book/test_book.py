@@ -4,6 +4,7 @@ resolves, nothing is loaded from the internet, and a real browser renders the ma
 Run by ``make test-book`` (see conftest.py). The browser test needs Chromium (Debian's
 ``chromium``); it saves screenshots under build/book/ for a person to look at.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,17 +23,28 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-if os.environ.get("COURSE_BOOK_TESTS") != "1":   # see conftest.py
+if os.environ.get("COURSE_BOOK_TESTS") != "1":  # see conftest.py
     pytest.skip("the course website is tested by `make test-book` (COURSE_BOOK_TESTS=1)", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SITE = ROOT / "_build" / "html"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHAPTERS = [nb for nb in NOTEBOOKS if re.match(r"\d\d_", nb.name)]
+EDITIONS = {folder: sorted((ROOT / "notebooks" / folder).glob("*.ipynb")) for folder in ("zh-CN", "zh-TW")}
+TRANSLATED = [nb for paths in EDITIONS.values() for nb in paths]
 EXECUTED = ROOT / "_build" / "jupyter_execute" / "notebooks"
 SHOTS = ROOT / "build" / "book"
-CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "polyfill.io", "googleapis.com",
-             "cdn.plot.ly", "code.jquery.com", "mathjax.org", "mybinder.org")
+CDN_HOSTS = (
+    "cdn.jsdelivr.net",
+    "unpkg.com",
+    "cdnjs.cloudflare.com",
+    "polyfill.io",
+    "googleapis.com",
+    "cdn.plot.ly",
+    "code.jquery.com",
+    "mathjax.org",
+    "mybinder.org",
+)
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -46,12 +58,12 @@ class Page(HTMLParser):
     def __init__(self, path: Path) -> None:
         super().__init__(convert_charrefs=True)
         self.path = path
-        self.refs: list[tuple[str, str, str, dict]] = []      # (tag, attribute, address, all attributes)
+        self.refs: list[tuple[str, str, str, dict]] = []  # (tag, attribute, address, all attributes)
         self.ids: set[str] = set()
         self.imgs: list[str] = []
-        self.scripts: list[tuple[dict, str]] = []             # (attributes, inline body)
+        self.scripts: list[tuple[dict, str]] = []  # (attributes, inline body)
         self.title = ""
-        self.loose_text: list[str] = []                       # prose text outside code and maths
+        self.loose_text: list[str] = []  # prose text outside code and maths
         self._stack: list[tuple[str, bool]] = []
         self._script: dict | None = None
         self._body: list[str] = []
@@ -106,6 +118,9 @@ def parse(path: Path) -> Page:
 
 
 def page_of(notebook: Path) -> Path:
+    folder = notebook.parent.name
+    if folder in EDITIONS:
+        return SITE / "notebooks" / folder / f"{notebook.stem}.html"
     return SITE / "notebooks" / f"{notebook.stem}.html"
 
 
@@ -132,8 +147,13 @@ def plain_quotes(text: str) -> str:
 def image_outputs(executed: Path) -> int:
     """Figures a notebook displayed directly (figures inside widgets live in the widget state)."""
     nb = json.loads(executed.read_text(encoding="utf-8"))
-    return sum(1 for cell in nb["cells"] if cell["cell_type"] == "code"
-               for out in cell.get("outputs", []) if "image/png" in out.get("data", {}))
+    return sum(
+        1
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
+        if "image/png" in out.get("data", {})
+    )
 
 
 # ---------------------------------------------------------------------------------- the pages
@@ -150,8 +170,11 @@ def test_every_notebook_has_a_page_in_the_navigation(site, notebook):
     assert plain_quotes(title) in plain_quotes(parse(page).title)
     # the chapter list of the landing page links to it
     index = parse(site / "index.html")
-    linked = {local_target(site / "index.html", ref)[0] for _, key, ref, _ in index.refs
-              if key == "href" and local_target(site / "index.html", ref)}
+    linked = {
+        local_target(site / "index.html", ref)[0]
+        for _, key, ref, _ in index.refs
+        if key == "href" and local_target(site / "index.html", ref)
+    }
     assert page.resolve() in linked, f"index.html does not link to {page.name}"
 
 
@@ -174,8 +197,13 @@ def test_every_chapter_shows_its_figures(site, notebook):
 def test_widgets_are_embedded_with_their_saved_state(site, notebook):
     """Every widget a notebook displayed is on its page, with the state saved at execution."""
     nb = json.loads((EXECUTED / notebook.name).read_text(encoding="utf-8"))
-    shown = [out["data"][WIDGET_VIEW]["model_id"] for cell in nb["cells"] if cell["cell_type"] == "code"
-             for out in cell.get("outputs", []) if WIDGET_VIEW in out.get("data", {})]
+    shown = [
+        out["data"][WIDGET_VIEW]["model_id"]
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
+        if WIDGET_VIEW in out.get("data", {})
+    ]
     if not shown:
         pytest.skip(f"{notebook.name} displays no widget")
     page = parse(page_of(notebook))
@@ -186,7 +214,7 @@ def test_widgets_are_embedded_with_their_saved_state(site, notebook):
     for model_id in shown:
         assert model_id in views, f"widget {model_id} is not on the page"
         assert model_id in models, f"widget {model_id} has no saved state"
-    for model in models.values():   # figures drawn inside Output widgets are real PNGs
+    for model in models.values():  # figures drawn inside Output widgets are real PNGs
         for out in model["state"].get("outputs", []) if model["model_name"] == "OutputModel" else []:
             if "image/png" in out.get("data", {}):
                 assert base64.b64decode(out["data"]["image/png"])[:4] == b"\x89PNG"
@@ -201,11 +229,17 @@ def test_the_glossary_is_a_page_with_both_languages(site):
     page = site / "GLOSSARY.html"
     assert page.exists()
     text = " ".join(parse(page).loose_text)
-    for english, chinese in (("saddle point", "鞍点"), ("learning rate", "学习率"), ("momentum", "动量"),
-                             ("overfitting", "过拟合"), ("warm-up", "预热")):
+    for english, chinese in (
+        ("saddle point", "鞍点"),
+        ("learning rate", "学习率"),
+        ("momentum", "动量"),
+        ("overfitting", "过拟合"),
+        ("warm-up", "预热"),
+    ):
         assert english in text and chinese in text, f"{english} / {chinese} not in the glossary page"
-    targets = {local_target(page, ref)[0] for _, key, ref, _ in parse(page).refs
-               if key == "href" and local_target(page, ref)}
+    targets = {
+        local_target(page, ref)[0] for _, key, ref, _ in parse(page).refs if key == "href" and local_target(page, ref)
+    }
     for chapter in CHAPTERS:
         assert page_of(chapter).resolve() in targets, f"the glossary does not link to {chapter.stem}"
 
@@ -252,37 +286,102 @@ def test_no_page_loads_anything_from_the_internet(site):
             if not re.match(r"\s*(https?:)?//", address):
                 continue
             if tag == "a":
-                continue                       # a hyperlink is followed only when a reader clicks it
+                continue  # a hyperlink is followed only when a reader clicks it
             rel = set((attrs.get("rel") or "").split())
-            if tag == "link" and not rel & {"stylesheet", "preload", "modulepreload", "prefetch", "icon",
-                                             "manifest", "shortcut"}:
-                continue                       # e.g. rel="canonical": not loaded
+            if tag == "link" and not rel & {
+                "stylesheet",
+                "preload",
+                "modulepreload",
+                "prefetch",
+                "icon",
+                "manifest",
+                "shortcut",
+            }:
+                continue  # e.g. rel="canonical": not loaded
             remote.append(f"{path.relative_to(site)}: <{tag} {key}={address}>")
         for attrs, body in page.scripts:
             if attrs.get("type") in (WIDGET_STATE, WIDGET_VIEW):
-                continue                       # data (figures, numbers), not code
+                continue  # data (figures, numbers), not code
             for host in CDN_HOSTS:
                 if host in body or host in json.dumps(attrs):
                     remote.append(f"{path.relative_to(site)}: a script mentions {host}")
     assert not remote, "\n".join(remote[:40])
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", TRANSLATED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_chinese_edition_has_its_page_figures_and_widgets(site, notebook):
+    """A Chinese page: its own title, the English page's figures and widgets (the same outputs)."""
+    page = parse(page_of(notebook))
+    english = parse(page_of(ROOT / "notebooks" / notebook.name))
+    title = notebook_title(notebook).split("（")[0].split("(")[0].strip()
+    assert re.search(r"[\u4e00-\u9fff]", title) and title in page.title
+    assert len([s for s in page.imgs if "_images/" in s]) == len([s for s in english.imgs if "_images/" in s])
+    states = [body for attrs, body in page.scripts if attrs.get("type") == WIDGET_STATE]
+    english_states = [body for attrs, body in english.scripts if attrs.get("type") == WIDGET_STATE]
+    assert len(states) == len(english_states)
+    text = " ".join(page.loose_text)
+    assert len(re.findall(r"[\u4e00-\u9fff]", text)) > 500, "the page's prose is not in Chinese"
+    index = parse(site / "index.html")
+    linked = {
+        local_target(site / "index.html", ref)[0]
+        for _, key, ref, _ in index.refs
+        if key == "href" and local_target(site / "index.html", ref)
+    }
+    assert page_of(notebook).resolve() in linked, f"index.html does not link to {page_of(notebook).name}"
+
+
+@pytest.mark.parametrize(
+    "notebook",
+    [nb for nb in NOTEBOOKS if any((ROOT / "notebooks" / f / nb.name).exists() for f in EDITIONS)],
+    ids=lambda p: p.stem,
+)
+def test_every_edition_links_to_the_others(site, notebook):
+    """The language switch: each edition's page links to the other editions of the same chapter."""
+    pages = [page_of(notebook)] + [
+        page_of(ROOT / "notebooks" / f / notebook.name)
+        for f in EDITIONS
+        if (ROOT / "notebooks" / f / notebook.name).exists()
+    ]
+    for page in pages:
+        targets = {
+            local_target(page, ref)[0]
+            for _, key, ref, _ in parse(page).refs
+            if key == "href" and local_target(page, ref)
+        }
+        for other in pages:
+            if other != page:
+                assert other.resolve() in targets, (
+                    f"{page.relative_to(site)} does not link to {other.relative_to(site)}"
+                )
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS + TRANSLATED, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_all_maths_was_parsed(site, notebook):
     """A `$` left in the prose means MyST did not read a formula (e.g. a line of a formula that
     starts with `-` or `+` and so begins a list). Jupyter shows such a formula; the site would not."""
     page = parse(page_of(notebook))
     loose = [text.strip() for text in page.loose_text if "$" in text]
-    assert not loose, (f"{notebook.name}: maths left as text (rewrap the formula so no line starts "
-                       f"with '- ', '+ ' or '* '):\n" + "\n".join(t[:160] for t in loose[:10]))
+    assert not loose, (
+        f"{notebook.name}: maths left as text (rewrap the formula so no line starts "
+        f"with '- ', '+ ' or '* '):\n" + "\n".join(t[:160] for t in loose[:10])
+    )
 
 
 # ------------------------------------------------------------------------------ in a browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 BROWSER_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--disable-extensions", "--hide-scrollbars", "--enable-logging=stderr",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
     # The page must need nothing but this machine: every other host name fails to resolve, so
     # not even the browser's own background requests leave it.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
@@ -342,18 +441,26 @@ def browse(url: str, *extra: str, timeout: int = 120) -> tuple[str, str, list[st
     """Run headless Chromium on ``url``; return (stdout, stderr, addresses the page asked for)."""
     with tempfile.TemporaryDirectory() as tmp:
         netlog = Path(tmp) / "net.json"
-        cmd = [CHROMIUM, *BROWSER_FLAGS, f"--user-data-dir={tmp}/profile", f"--log-net-log={netlog}",
-               "--virtual-time-budget=20000", *extra, url]
+        cmd = [
+            CHROMIUM,
+            *BROWSER_FLAGS,
+            f"--user-data-dir={tmp}/profile",
+            f"--log-net-log={netlog}",
+            "--virtual-time-budget=20000",
+            *extra,
+            url,
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         urls = []
         if netlog.exists():
             text = netlog.read_text(errors="replace")
             if not text.rstrip().endswith("}"):
-                text = text.rstrip().rstrip(",") + "]}"      # a log cut short at exit
+                text = text.rstrip().rstrip(",") + "]}"  # a log cut short at exit
             for event in json.loads(text).get("events", []):
                 params = event.get("params", {})
-                if "url" in params and "127.0.0.1" in (params.get("initiator", "") +
-                                                        params.get("network_isolation_key", "")):
+                if "url" in params and "127.0.0.1" in (
+                    params.get("initiator", "") + params.get("network_isolation_key", "")
+                ):
                     urls.append(params["url"])
         return done.stdout, done.stderr, urls
 
@@ -393,10 +500,11 @@ def test_a_chapter_renders_in_a_browser(site, served):
 
     # Screenshots for a person: the landing page, the chapter's top, and its first widget.
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for name, url, size in ((f"screenshot-{notebook.stem}.png", f"{served}/notebooks/{page.name}", "1280,2400"),
-                            (f"screenshot-{notebook.stem}-widget.png",
-                             f"{served}/__at_widget__?page=/notebooks/{page.name}", "1280,1600"),
-                            ("screenshot-index.png", f"{served}/index.html", "1280,1400")):
+    for name, url, size in (
+        (f"screenshot-{notebook.stem}.png", f"{served}/notebooks/{page.name}", "1280,2400"),
+        (f"screenshot-{notebook.stem}-widget.png", f"{served}/__at_widget__?page=/notebooks/{page.name}", "1280,1600"),
+        ("screenshot-index.png", f"{served}/index.html", "1280,1400"),
+    ):
         shot = SHOTS / name
         shot.unlink(missing_ok=True)
         browse(url, f"--screenshot={shot}", f"--window-size={size}")

@@ -10,6 +10,7 @@ stopped by its fixture, kernels included. Screenshots and server logs go to ``bu
 
 Run them with ``make test-browser`` (``make test`` leaves this folder out).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,16 @@ NOTEBOOKS = ROOT / "notebooks"
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Without these, Chromium in a closed network hangs on background connections.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +96,7 @@ def lab(tmp_path_factory):
         shutil.copy(path, notebooks / path.name)
     settings = root / "settings"
     for plugin, values in {
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},   # every cell in the DOM
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},  # every cell in the DOM
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     }.items():
         path = settings / f"{plugin}.jupyterlab-settings"
@@ -95,17 +104,34 @@ def lab(tmp_path_factory):
         path.write_text(json.dumps(values))
     config = root / "config" / "labconfig"
     config.mkdir(parents=True)
-    (config / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces")}
+    (config / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(root / "config"),
+        "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
+    }
     env.pop("MPLBACKEND", None)  # the kernel uses the inline backend, as for a reader
     port, token = free_port(), secrets.token_hex(16)
     url = f"http://127.0.0.1:{port}"
-    server = Server("jupyterlab", [BIN / "jupyter-lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                                   "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-                                   f"--ServerApp.root_dir={notebooks}", "--allow-root"],
-                    env, ready_url=f"{url}/api/status?token={token}")
+    server = Server(
+        "jupyterlab",
+        [
+            BIN / "jupyter-lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={notebooks}",
+            "--allow-root",
+        ],
+        env,
+        ready_url=f"{url}/api/status?token={token}",
+    )
     lab = Lab(url, token, root)
     kernels = set()
     try:

@@ -1,4 +1,5 @@
 """Servers for the browser tests: start on a free port, wait until they answer, stop with their kernels."""
+
 from __future__ import annotations
 
 import os
@@ -24,6 +25,7 @@ def free_port() -> int:
 
 def http(url: str, method: str = "GET", timeout: float = 10.0) -> tuple[int, bytes]:
     """(status, body) of a request; redirects are not followed."""
+
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
@@ -59,8 +61,14 @@ class Server:
         self.name = name
         self.log_path = BUILD / f"{name}.log"
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([str(c) for c in command], env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+        self.process = subprocess.Popen(
+            [str(c) for c in command],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
+        )
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:

@@ -3,6 +3,7 @@
 Each test drags a slider with the mouse, then checks that the figure changed (a new image, other
 pixels) and that the printed numbers match the slider's readout. Screenshots: build/browser/*.png.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,7 +80,10 @@ def run_all_in_lab(page, lab, notebook: str):
             """(panel) => {
                 const prompts = [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')];
                 return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""", arg=PANEL, timeout=SLOW)
+            }""",
+            arg=PANEL,
+            timeout=SLOW,
+        )
     except PlaywrightTimeout:
         shot(page, f"lab-{notebook}-timeout")
         prompts = panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
@@ -127,8 +131,10 @@ def test_chapter_01_slider_in_jupyterlab(lab, page):
 # ---------------------------------------------------------------------------------------------
 def kernel_ms(page) -> tuple[float, float]:
     """(wall, CPU) milliseconds of the last update, as the app prints them."""
-    return (float(page.locator(".pg-timing .pg-ms").inner_text()),
-            float(page.locator(".pg-timing .pg-cpu-ms").inner_text()))
+    return (
+        float(page.locator(".pg-timing .pg-ms").inner_text()),
+        float(page.locator(".pg-timing .pg-cpu-ms").inner_text()),
+    )
 
 
 def move(page, slider, dx: float, images: dict) -> tuple[float, float]:
@@ -171,9 +177,13 @@ def check_playground(page, name: str) -> dict:
     changed(page, images["path"], src, pixels)
     timings["tick AdamW"] = kernel_ms(page)
     page.locator(".pg-app").screenshot(path=str(BUILD / f"{name}-after.png"))
-    (BUILD / f"{name}-timings.json").write_text(json.dumps(
-        {what: {"wall ms": wall, "cpu ms": cpu} for what, (wall, cpu) in timings.items()}, indent=1,
-        ensure_ascii=False))
+    (BUILD / f"{name}-timings.json").write_text(
+        json.dumps(
+            {what: {"wall ms": wall, "cpu ms": cpu} for what, (wall, cpu) in timings.items()},
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
     print(f"\n{name}: kernel time per update (wall, CPU) in ms: {timings}")
     # The budget: 100 ms of kernel time per slider move. Checked on the CPU time of the update: on a
     # busy shared machine the wall-clock time also counts the waits for a core (both are printed).

@@ -6,6 +6,7 @@ executes each notebook again in a fresh kernel and compares. Values (and their c
 to the six decimals the log keeps; claims marked ``timing=True`` (wall-clock measurements) must hold both
 times but need not be equal.
 """
+
 import json
 import re
 from pathlib import Path
@@ -18,8 +19,11 @@ from tools.nbexec import execute
 ROOT = Path(__file__).resolve().parents[2]
 
 FIRST = ROOT / "build" / "claims-first.jsonl"
-NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
-             if re.search(r"claim\(\s*\\?[\"']C\d\d\.", p.read_text(encoding="utf-8"))]
+NOTEBOOKS = [
+    p
+    for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if re.search(r"claim\(\s*\\?[\"']C\d\d\.", p.read_text(encoding="utf-8"))
+]
 
 
 def read_log(path: Path) -> dict:

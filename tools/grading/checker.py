@@ -10,6 +10,7 @@ executes each course check here, in this fresh process, with the student's names
 to their values (data) or to :class:`~tools.grading.wire.Remote` functions. A check passes when it
 runs to the end without an exception. Prints one JSON result.
 """
+
 from __future__ import annotations
 
 import ast
@@ -69,9 +70,14 @@ class Worker:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         self.log = open(workdir / "output.txt", "wb")  # the student's printed output (size-limited)
-        self.process = sandbox.popen([sys.executable, "-m", "tools.grading.worker", str(to_worker_r),
-                                      str(from_worker_w)], workdir, hidden=hidden,
-                                     pass_fds=(to_worker_r, from_worker_w), stdout=self.log, stderr=self.log)
+        self.process = sandbox.popen(
+            [sys.executable, "-m", "tools.grading.worker", str(to_worker_r), str(from_worker_w)],
+            workdir,
+            hidden=hidden,
+            pass_fds=(to_worker_r, from_worker_w),
+            stdout=self.log,
+            stderr=self.log,
+        )
         os.close(to_worker_r)
         os.close(from_worker_w)
         self.channel = TimedChannel(from_worker_r, to_worker_w)
@@ -210,8 +216,11 @@ def grade(job: dict) -> dict:
     short, full = plans(job)
     results, printed = run_checks(job, short if not job.get("full_only") else full)
     if not job.get("full_only"):
-        retry = {gid for gid, r in results.items()
-                 if not r["passed"] and not job["not_attempted"].get(gid) and job.get("fallback", True)}
+        retry = {
+            gid
+            for gid, r in results.items()
+            if not r["passed"] and not job["not_attempted"].get(gid) and job.get("fallback", True)
+        }
         if retry:
             again, printed = run_checks(job, full, only=retry)
             for gid, result in again.items():

@@ -17,6 +17,7 @@
 A roster (``--roster class.csv``) is a CSV with a ``student`` column (the name the grader derives
 from the folder or file name) and optionally ``name``, ``email``, ``id`` and ``section``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,10 @@ def read_roster(path: Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     if not rows or "student" not in rows[0]:
-        raise ValueError(f"--roster {path} must be a CSV with a 'student' column (and optionally name, email, id, "
-                         f"section); its columns are {list(rows[0]) if rows else 'none'}")
+        raise ValueError(
+            f"--roster {path} must be a CSV with a 'student' column (and optionally name, email, id, "
+            f"section); its columns are {list(rows[0]) if rows else 'none'}"
+        )
     seen, out = set(), []
     for row in rows:
         key = row["student"].strip()
@@ -99,8 +102,18 @@ def write(out: Path, files: list[dict], maxima: dict[str, int], roster: list[dic
             continue
         status = f["status"] if on_roster is None or f["student"] in on_roster else "not on roster"
         maximum = maxima[f["notebook"]]
-        summary.append([f["student"], f["student_file"], f["notebook"], f["points"], maximum,
-                        f"{100 * f['points'] / maximum:.1f}" if maximum else "", status, f["flags"]])
+        summary.append(
+            [
+                f["student"],
+                f["student_file"],
+                f["notebook"],
+                f["points"],
+                maximum,
+                f"{100 * f['points'] / maximum:.1f}" if maximum else "",
+                status,
+                f["flags"],
+            ]
+        )
         if f["status"] == "graded":
             points[(f["student"], f["notebook"])] = f["points"]
         folder = out / "feedback" / _safe(f["student"])
@@ -113,8 +126,11 @@ def write(out: Path, files: list[dict], maxima: dict[str, int], roster: list[dic
             for chapter in chapters:
                 if (student, chapter) not in points:
                     summary.append([student, "", chapter, 0, maxima[chapter], "0.0", "missing", ""])
-    _write_csv(out / "summary.csv", ["student", "student_file", "notebook", "points", "max", "percent", "status",
-                                     "flags"], summary)
+    _write_csv(
+        out / "summary.csv",
+        ["student", "student_file", "notebook", "points", "max", "percent", "status", "flags"],
+        summary,
+    )
     total_max = sum(maxima.values())
     wide = []
     for student in students:
@@ -122,13 +138,26 @@ def write(out: Path, files: list[dict], maxima: dict[str, int], roster: list[dic
         wide.append([student, *row, sum(row), f"{100 * sum(row) / total_max:.1f}" if total_max else ""])
     _write_csv(out / "wide.csv", ["student", *chapters, "total", "percent"], wide)
     info = {r["student"]: r for r in roster} if roster is not None else {}
-    _write_csv(out / "canvas.csv", ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                                    *[f"{c} ({maxima[c]} points)" for c in chapters]],
-               [[info.get(s, {}).get("name", s), info.get(s, {}).get("id", ""), info.get(s, {}).get("id", ""),
-                 info.get(s, {}).get("email", s), info.get(s, {}).get("section", ""), *w[1:1 + len(chapters)]]
-                for s, w in zip(students, wide)])
-    _write_csv(out / "moodle.csv", ["email", "username", *chapters],
-               [[info.get(s, {}).get("email", ""), s, *w[1:1 + len(chapters)]] for s, w in zip(students, wide)])
+    _write_csv(
+        out / "canvas.csv",
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *[f"{c} ({maxima[c]} points)" for c in chapters]],
+        [
+            [
+                info.get(s, {}).get("name", s),
+                info.get(s, {}).get("id", ""),
+                info.get(s, {}).get("id", ""),
+                info.get(s, {}).get("email", s),
+                info.get(s, {}).get("section", ""),
+                *w[1 : 1 + len(chapters)],
+            ]
+            for s, w in zip(students, wide)
+        ],
+    )
+    _write_csv(
+        out / "moodle.csv",
+        ["email", "username", *chapters],
+        [[info.get(s, {}).get("email", ""), s, *w[1 : 1 + len(chapters)]] for s, w in zip(students, wide)],
+    )
     manual = {}
     for f in files:
         if f["status"] == "graded":
@@ -141,6 +170,9 @@ def write(out: Path, files: list[dict], maxima: dict[str, int], roster: list[dic
             for student, file, gid, text in sorted(answers):
                 lines += [f"## {student} — {gid}", "", f"`{file}`", "", text.strip() or "(empty)", ""]
             (out / "manual" / f"{chapter}.md").write_text("\n".join(lines), encoding="utf-8")
-    _write_csv(out / "unmatched.csv", ["student_file", "why"],
-               [[f["student_file"], f["rows"][0]["error"]] for f in files if not f["notebook"]])
+    _write_csv(
+        out / "unmatched.csv",
+        ["student_file", "why"],
+        [[f["student_file"], f["rows"][0]["error"]] for f in files if not f["notebook"]],
+    )
     return summary

@@ -10,6 +10,7 @@ student's object can never stand in for a value a check compares. Nothing is unp
 
 Frames are a 4-byte length and a JSON document; arrays travel as base64 of their raw bytes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -58,8 +59,10 @@ class Remote:
         return f"<{self._name} from the submission>"
 
     def _refuse(self, *_args, **_kwargs):
-        raise TypeError(f"{self!r} is an object of the submission, not a value the grader can use: "
-                        "give a number, a string, an array, a list or a dict")
+        raise TypeError(
+            f"{self!r} is an object of the submission, not a value the grader can use: "
+            "give a number, a string, an array, a list or a dict"
+        )
 
     __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __len__ = __iter__ = _refuse
     __float__ = __int__ = __index__ = __array__ = __contains__ = __getitem__ = __setattr__ = _refuse
@@ -162,12 +165,12 @@ def write_back(original, new) -> None:
                 else:
                     original[key] = value
     elif type(original) is list and type(new) is list:
-        for i, value in enumerate(new[:len(original)]):
+        for i, value in enumerate(new[: len(original)]):
             write_back(original[i], value)
             if not _mutable(original[i]):
                 original[i] = value
-        del original[len(new):]
-        original.extend(new[len(original):])
+        del original[len(new) :]
+        original.extend(new[len(original) :])
     elif type(original) is np.random.Generator and type(new) is np.random.Generator:
         original.bit_generator.state = new.bit_generator.state
 
@@ -189,7 +192,7 @@ class Channel:
         frame = struct.pack(">I", len(body)) + body
         view = memoryview(frame)
         while view:
-            view = view[os.write(self.write_fd, view):]
+            view = view[os.write(self.write_fd, view) :]
 
     def receive(self) -> dict:
         size = struct.unpack(">I", self._read(4))[0]

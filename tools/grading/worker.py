@@ -6,6 +6,7 @@ answers requests for the student's names: a value that is data is sent as data, 
 (a function, a class, an object) as a handle whose calls and attributes are answered here.
 Nothing this process does can reach the checker except these answers.
 """
+
 from __future__ import annotations
 
 import _thread
@@ -26,8 +27,16 @@ def _blocker():
 
     originals = {}  # name -> (function, its own code): kept here, not on the function
 
-    def forbid(message, _import=importlib.import_module, _getattr=getattr, _target=_target,
-               _blocked=_blocked_code, _originals=originals, _str=str, _bool=bool):
+    def forbid(
+        message,
+        _import=importlib.import_module,
+        _getattr=getattr,
+        _target=_target,
+        _blocked=_blocked_code,
+        _originals=originals,
+        _str=str,
+        _bool=bool,
+    ):
         on = _bool(message["on"])
         for name in (_str(n) for n in message["names"]):
             module, qualname = name.split(":")
