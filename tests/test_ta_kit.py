@@ -1,4 +1,5 @@
 """The teaching-assistant kit: the student build stubs every solution; grading never crashes."""
+
 import csv
 import json
 import shutil
@@ -11,7 +12,7 @@ from tools.nbtext import script_to_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
-COURSE = '''# %% [markdown]
+COURSE = """# %% [markdown]
 # # 99 · Tiny — 小
 # %%
 import math
@@ -32,7 +33,7 @@ def double(x):
     ### END SOLUTION
 # %% tags=["autograde"]
 assert double(4) == 8, "double(4) should be 8"
-'''
+"""
 
 
 def _write(path: Path, script: str) -> Path:
@@ -57,8 +58,12 @@ def test_student_notebook_has_nbgrader_metadata_and_no_solution_text():
     text = json.dumps(out)
     assert n == 2 and "3 ** 2" not in text and "return 2 * x" not in text
     meta = [c["metadata"].get("nbgrader") for c in out["cells"] if c["metadata"].get("nbgrader")]
-    assert [m["grade_id"] for m in meta] == ["99_tiny_solution_1", "99_tiny_check_1", "99_tiny_solution_2",
-                                             "99_tiny_check_2"]
+    assert [m["grade_id"] for m in meta] == [
+        "99_tiny_solution_1",
+        "99_tiny_check_1",
+        "99_tiny_solution_2",
+        "99_tiny_check_2",
+    ]
     assert [m["solution"] for m in meta] == [True, False, True, False] and meta[1]["points"] == 1
     assert "3 ** 2" in json.dumps(nb), "the course notebook itself is left untouched"
 
@@ -69,10 +74,14 @@ def test_nbgrader_source_keeps_solutions_and_adds_metadata(tmp_path):
     for name, n in report:
         if n == 0:  # a notebook without exercises (the playground)
             continue
-        stem = name[:-len(".ipynb")]
+        stem = name[: -len(".ipynb")]
         nb = json.loads((tmp_path / "nbg" / "source" / stem / name).read_text(encoding="utf-8"))
-        markers = [line for c in nb["cells"] for line in "".join(c["source"]).splitlines()
-                   if line.strip() == "### BEGIN SOLUTION"]
+        markers = [
+            line
+            for c in nb["cells"]
+            for line in "".join(c["source"]).splitlines()
+            if line.strip() == "### BEGIN SOLUTION"
+        ]
         assert len(markers) == n
         graded = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
         assert len(graded) >= 3, f"{name}: nbgrader sees at least three graded checks"
@@ -148,14 +157,31 @@ def test_nbgrader_source_keeps_hidden_tests_and_hides_prose_markers_from_nbgrade
 def test_handout_is_a_students_course(tmp_path):
     student.build(tmp_path / "student")
     out = tmp_path / "student"
-    for name in ("GLOSSARY.md", "postBuild", "tools/__init__.py", "tools/playground.py", "requirements.txt",
-                 "tools/voila/voila/templates/course-app/index.html.j2",
-                 "runtime.txt", "pyproject.toml", "notebooks/playground.ipynb"):
+    for name in (
+        "GLOSSARY.md",
+        "postBuild",
+        "tools/__init__.py",
+        "tools/playground.py",
+        "tools/voila/voila/templates/course-app/index.html.j2",
+        "requirements.txt",
+        "runtime.txt",
+        "pyproject.toml",
+        "notebooks/playground.ipynb",
+    ):
         assert (out / name).exists(), name
     readme = (out / "README.md").read_text(encoding="utf-8")
     assert readme != (ROOT / "README.md").read_text(encoding="utf-8")
-    for needed in ("make lab", "make playground", "make check", "How to submit", "alice/03_batch_and_momentum.ipynb",
-                   "alice_03_batch_and_momentum.ipynb", "120 seconds", "network", "08_lab_optimizer_tuning.ipynb"):
+    for needed in (
+        "make lab",
+        "make playground",
+        "make check",
+        "How to submit",
+        "alice/03_batch_and_momentum.ipynb",
+        "alice_03_batch_and_momentum.ipynb",
+        "120 seconds",
+        "network",
+        "08_lab_optimizer_tuning.ipynb",
+    ):
         assert needed in readme, needed
     assert "{{" not in readme and "For teaching assistants" not in readme
     makefile = (out / "Makefile").read_text(encoding="utf-8")
@@ -216,9 +242,12 @@ with check.forbid(schedules.cosine):
     _mine = my_cosine(_t)
 check.close(_mine, schedules.cosine(0.1, 10)(_t), "my_cosine")
 """
-WRONG = COURSE3.replace("square = 3 ** 2", "square = 0").replace("return 2 * x", "return 0 * x") \
-    .replace("accuracy = 0.99", "accuracy = 0.1") \
+WRONG = (
+    COURSE3.replace("square = 3 ** 2", "square = 0")
+    .replace("return 2 * x", "return 0 * x")
+    .replace("accuracy = 0.99", "accuracy = 0.1")
     .replace("return 0.05 * (1 + np.cos(np.pi * np.asarray(t) / 10))", "return schedules.cosine(0.1, 10)(t)")
+)
 
 #: hostile submissions: each tries to score without the work (every answer above is wrong)
 ATTACKS = {
@@ -227,27 +256,27 @@ ATTACKS = {
     "patch_check": "import course_utils.check as _c\n_c.close = _c.true = lambda *a, **k: None",
     "patch_numpy": "np.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None",
     "patch_builtins": "import builtins\nbuiltins.AssertionError = type('Nothing', (Exception,), {})\n"
-                      "builtins.isinstance = lambda *a: True",
+    "builtins.isinstance = lambda *a: True",
     "input_transformer": "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])",
     "display_hook": "import sys\nsys.displayhook = lambda value: None\nget_ipython().display_pub.publish = "
-                    "lambda *a, **k: None",
+    "lambda *a, **k: None",
     "atexit_and_signal": "import atexit, signal\natexit.register(lambda: print('✓ square is correct'))\n"
-                         "signal.signal(signal.SIGINT, signal.SIG_IGN)",
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)",
     "fake_check_marks": "print('✓ square is correct')\nprint('✓ check passed')",
     "kill_kernel": "import os\nos.kill(os.getpid(), 9)",
     "exit_process": "import os\nos._exit(0)",
     "lab_target": "lab.TARGET = 0.0\nimport course_utils.lab\ncourse_utils.lab.TARGET = 0.0",
     "object_equal_to_all": "class _All:\n    def __eq__(self, other): return True\n    def __ge__(self, other): return True\n"
-                           "    __float__ = lambda self: 9.0\nsquare = _All()\naccuracy = _All()",
+    "    __float__ = lambda self: 9.0\nsquare = _All()\naccuracy = _All()",
     "write_course_files": "import course_utils, pathlib\n_p = pathlib.Path(course_utils.__file__).parent / 'check.py'\n"
-                          "try:\n    _p.write_text('def close(*a, **k): pass\\ndef true(*a, **k): pass\\n')\nexcept OSError:\n"
-                          "    pass\ntry:\n    open('../../sneaky.txt', 'w').write('x')\nexcept OSError:\n    pass",
+    "try:\n    _p.write_text('def close(*a, **k): pass\\ndef true(*a, **k): pass\\n')\nexcept OSError:\n"
+    "    pass\ntry:\n    open('../../sneaky.txt', 'w').write('x')\nexcept OSError:\n    pass",
     "read_other_submissions": "import glob\n_found = glob.glob('/**/honest_98_tiny_lib.ipynb', recursive=True)\n"
-                              "square = 9.0 if _found else 0",
+    "square = 9.0 if _found else 0",
     "network": "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\nexcept OSError:\n    pass",
     "unblock_library": "import course_utils.check as _c, sys\n_c.block = lambda *a, **k: None\n"
-                       "_c.FORBID_HOOK = lambda *a, **k: None\n_c._blocked_code = lambda name: (lambda: 0).__code__\n"
-                       "_w = sys.modules.get('tools.grading.worker')\nif _w: _w.importlib = None",
+    "_c.FORBID_HOOK = lambda *a, **k: None\n_c._blocked_code = lambda name: (lambda: 0).__code__\n"
+    "_w = sys.modules.get('tools.grading.worker')\nif _w: _w.importlib = None",
 }
 
 
@@ -263,8 +292,10 @@ def hostile(tmp_path_factory):
     _write(subs / "honest_98_tiny_lib.ipynb", COURSE3)
     for name, attack in ATTACKS.items():
         # the attack stands at the top of the first exercise, as a student would put it
-        _write(subs / f"{name}_98_tiny_lib.ipynb", WRONG.replace("### BEGIN SOLUTION\nsquare = 0",
-                                                                 f"### BEGIN SOLUTION\n{attack}\nsquare = 0", 1))
+        _write(
+            subs / f"{name}_98_tiny_lib.ipynb",
+            WRONG.replace("### BEGIN SOLUTION\nsquare = 0", f"### BEGIN SOLUTION\n{attack}\nsquare = 0", 1),
+        )
     before = _course_files()
     rows, summary = grade.grade(subs, tmp / "out", timeout=10, notebooks={"98_tiny_lib": source}, jobs=2)
     return tmp, source, rows, summary, before
@@ -289,9 +320,21 @@ def test_hostile_submissions_leave_the_course_intact(hostile):
 def test_tampering_is_flagged_for_a_human(hostile):
     tmp, source, rows, summary, before = hostile
     flagged = {Path(r["student_file"]).name.replace("_98_tiny_lib.ipynb", "") for r in rows if r["flags"]}
-    expected = {"exception_hook", "patch_check", "patch_numpy", "patch_builtins", "input_transformer", "display_hook",
-                "atexit_and_signal", "fake_check_marks", "kill_kernel", "exit_process", "lab_target",
-                "write_course_files", "rebind_check"}
+    expected = {
+        "exception_hook",
+        "patch_check",
+        "patch_numpy",
+        "patch_builtins",
+        "input_transformer",
+        "display_hook",
+        "atexit_and_signal",
+        "fake_check_marks",
+        "kill_kernel",
+        "exit_process",
+        "lab_target",
+        "write_course_files",
+        "rebind_check",
+    }
     assert expected <= flagged, f"not flagged: {sorted(expected - flagged)}"
     assert "honest" not in flagged
     assert any("need" in line or line for line in grade.needs_a_look(rows))
@@ -301,10 +344,17 @@ def test_parallel_serial_and_full_runs_give_the_same_grades(hostile, tmp_path):
     tmp, source, rows, summary, before = hostile
     subs = tmp_path / "few"
     for name in ("honest", "patch_check", "kill_kernel", "object_equal_to_all"):
-        _write(subs / f"{name}_98_tiny_lib.ipynb",
-               json.loads((tmp / "submissions" / f"{name}_98_tiny_lib.ipynb").read_text()) and
-               (COURSE3 if name == "honest" else WRONG.replace("### BEGIN SOLUTION\nsquare = 0",
-                                                               f"### BEGIN SOLUTION\n{ATTACKS[name]}\nsquare = 0", 1)))
+        _write(
+            subs / f"{name}_98_tiny_lib.ipynb",
+            json.loads((tmp / "submissions" / f"{name}_98_tiny_lib.ipynb").read_text())
+            and (
+                COURSE3
+                if name == "honest"
+                else WRONG.replace(
+                    "### BEGIN SOLUTION\nsquare = 0", f"### BEGIN SOLUTION\n{ATTACKS[name]}\nsquare = 0", 1
+                )
+            ),
+        )
     outs = {}
     for label, kwargs in {"serial": dict(jobs=1), "parallel": dict(jobs=2), "full": dict(jobs=2, full=True)}.items():
         grade.grade(subs, tmp_path / label, timeout=10, notebooks={"98_tiny_lib": source}, **kwargs)
@@ -323,12 +373,16 @@ def graded(tmp_path_factory):
     _write(subs / "wrong_99_tiny.ipynb", COURSE.replace("3 ** 2", "3 * 2"))
     _write(subs / "raising_99_tiny.ipynb", COURSE.replace("return 2 * x", "raise RuntimeError('oops')"))
     _write(subs / "loop_99_tiny.ipynb", COURSE.replace("square = 3 ** 2", "while True:\n    pass"))
-    _write(subs / "cheat_99_tiny.ipynb", COURSE.replace('assert square == 9, "square should be 9"', "pass")
-           .replace("3 ** 2", "0"))
+    _write(
+        subs / "cheat_99_tiny.ipynb",
+        COURSE.replace('assert square == 9, "square should be 9"', "pass").replace("3 ** 2", "0"),
+    )
     _write(subs / "deleted_99_tiny.ipynb", COURSE.split("# %% [markdown]\n# Exercise 2")[0])
     (subs / "broken_99_tiny.ipynb").write_text("{ not json", encoding="utf-8")
     (subs / "stray.ipynb").write_text("{}", encoding="utf-8")
-    _write(subs / "Stub_99_TINY.ipynb", COURSE.replace("square = 3 ** 2", "# YOUR CODE HERE\nraise NotImplementedError()"))
+    _write(
+        subs / "Stub_99_TINY.ipynb", COURSE.replace("square = 3 ** 2", "# YOUR CODE HERE\nraise NotImplementedError()")
+    )
     _write(subs / "08_lab_week3" / "alice_99_tiny.ipynb", COURSE)
     rows, summary = grade.grade(subs, tmp / "out", timeout=5, notebooks={"99_tiny": source})
     return tmp, rows, summary
@@ -389,12 +443,15 @@ def test_roster_duplicates_and_gradebook_files(tmp_path):
     old = _write(subs / "bob" / "99_tiny.ipynb", COURSE.replace("3 ** 2", "3 * 2"))
     new = _write(subs / "bob" / "99_tiny_final.ipynb", COURSE)
     import os
+
     os.utime(old, (1_000_000, 1_000_000))
     os.utime(new, (2_000_000, 2_000_000))
     _write(subs / "eve" / "99_tiny.ipynb", COURSE)
     roster = tmp_path / "class.csv"
-    roster.write_text("student,name,email,id,section\nbob,Bob B,bob@example.org,17,A\n"
-                      "carol,Carol C,carol@example.org,18,A\n", encoding="utf-8")
+    roster.write_text(
+        "student,name,email,id,section\nbob,Bob B,bob@example.org,17,A\ncarol,Carol C,carol@example.org,18,A\n",
+        encoding="utf-8",
+    )
     grade.grade(subs, tmp_path / "out", timeout=10, notebooks={"99_tiny": source}, roster=roster)
     out = tmp_path / "out"
     with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
@@ -428,8 +485,9 @@ def course_graded(tmp_path_factory):
         (tmp / "subs" / "solved").mkdir(parents=True, exist_ok=True)
         (tmp / "subs" / "handout").mkdir(parents=True, exist_ok=True)
         (tmp / "subs" / "solved" / path.name).write_text(json.dumps(nb), encoding="utf-8")
-        (tmp / "subs" / "handout" / path.name).write_text(json.dumps(student.student_notebook(nb, stem)[0]),
-                                                         encoding="utf-8")
+        (tmp / "subs" / "handout" / path.name).write_text(
+            json.dumps(student.student_notebook(nb, stem)[0]), encoding="utf-8"
+        )
     # a Chinese edition, solved: graded as its chapter (same file name, same code and checks)
     zh = sorted((grade.ROOT / "notebooks" / "zh-CN").glob("*.ipynb"))
     if zh:
@@ -440,8 +498,10 @@ def course_graded(tmp_path_factory):
     text = lab.read_text(encoding="utf-8")
     start = text.index("my_config = ")
     end = text.index("\\n", start)
-    tampered = text[:start] + 'import course_utils.lab as L\\n", "L.TARGET = 0.5\\n", "L.evaluate.__defaults__ = None\\n", ' \
+    tampered = (
+        text[:start] + 'import course_utils.lab as L\\n", "L.TARGET = 0.5\\n", "L.evaluate.__defaults__ = None\\n", '
         '"my_config = {\\"optimizer\\": \\"sgd\\", \\"lr\\": 0.01}' + text[end:]
+    )
     json.loads(tampered)  # still a notebook
     (tmp / "subs" / "mallory").mkdir()
     (tmp / "subs" / "mallory" / lab.name).write_text(tampered, encoding="utf-8")
@@ -455,8 +515,9 @@ def test_the_course_grades_its_own_solutions_full_marks_and_its_handout_zero(cou
     handout = [r for r in rows if r["student"] == "handout"]
     assert {r["notebook"] for r in solved} == set(notebooks)
     assert all(r["passed"] == 1 for r in solved), [(r["exercise"], r["error"]) for r in solved if not r["passed"]]
-    assert handout and all(r["passed"] == 0 and r["error"].startswith("not attempted") for r in handout), \
-        [(r["exercise"], r["error"]) for r in handout if r["passed"] or not r["error"].startswith("not attempted")]
+    assert handout and all(r["passed"] == 0 and r["error"].startswith("not attempted") for r in handout), [
+        (r["exercise"], r["error"]) for r in handout if r["passed"] or not r["error"].startswith("not attempted")
+    ]
 
 
 def test_a_chinese_edition_is_graded_as_its_chapter(course_graded):
