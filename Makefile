@@ -137,7 +137,8 @@ grade-deps:
 
 grade: $(STAMP) grade-deps
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-submitted-notebooks [JOBS=n]"; exit 2; }
-	$(PY) -m tools.grade "$(SUBMISSIONS)" --out grades --jobs $(JOBS) --timeout $(or $(TIMEOUT),120)
+	$(PY) -m tools.grade "$(SUBMISSIONS)" --out grades --jobs $(JOBS) --timeout $(or $(TIMEOUT),120) \
+		$(if $(ROSTER),--roster "$(ROSTER)")
 
 clean:
 	rm -rf $(VENV) $(BOOK_VENV) build dist _build grades .pytest_cache .coverage htmlcov
