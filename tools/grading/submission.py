@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import threading
 from pathlib import Path
 
 from tools.grading.checker import STUB
@@ -82,6 +83,16 @@ def _source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+_AST_LOCK = threading.Lock()
+
+
+def _parse(source: str):
+    """``ast.parse`` one thread at a time: CPython 3.11's parser can fail with "AST constructor recursion
+    depth mismatch" when threads parse at once (the grader builds jobs in a thread pool)."""
+    with _AST_LOCK:
+        return ast.parse(source)
+
+
 def _imported(tree) -> set[str]:
     return {
         (a.asname or a.name).split(".")[0]
@@ -94,11 +105,11 @@ def _imported(tree) -> set[str]:
 def rebinds(import_cell: str, cells: list[str]) -> list[str]:
     """Flags for code that rebinds a name the course's import cell defines (``check = ...``) or sets an
     attribute of an imported module (``np.allclose = ...``, ``c.close = ...`` after ``import ... as c``)."""
-    course_names = _imported(ast.parse(import_cell))
+    course_names = _imported(_parse(import_cell))
     found = set()
     for source in cells:
         try:
-            tree = ast.parse(source)
+            tree = _parse(source)
         except SyntaxError:
             continue
         modules = course_names | _imported(tree)
