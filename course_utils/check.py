@@ -213,14 +213,21 @@ def _target(function) -> tuple[object, str]:
     return function, f"{function.__module__}:{function.__qualname__}"
 
 
-def _blocked_code(name: str):
-    """A code object, without closure variables, that raises ForbiddenCall naming ``name``."""
+def _blocked_code(name: str, target=None):
+    """A code object that raises an AssertionError naming ``name``, to put in ``target.__code__``.
+
+    A function's code can only be swapped for code with the same closure variables, so the blocked
+    code takes over ``target``'s free variable names (it never reads them).
+    """
     message = (
         f"this exercise asks you to write it yourself: your code called {name.replace(':', '.')} from course_utils"
     )
     namespace = {}
     exec(f"def blocked(*args, **kwargs):\n    raise AssertionError({message!r})", namespace)  # noqa: S102
-    return namespace["blocked"].__code__
+    code = namespace["blocked"].__code__
+    if target is not None and target.__code__.co_freevars:
+        code = code.replace(co_freevars=target.__code__.co_freevars)
+    return code
 
 
 def block(names, on: bool) -> None:
@@ -236,11 +243,7 @@ def block(names, on: bool) -> None:
         if on:
             if not hasattr(target, "__course_code__"):
                 target.__course_code__ = target.__code__
-                target.__code__ = (
-                    _blocked_code(name).replace(co_freevars=target.__code__.co_freevars)
-                    if target.__code__.co_freevars
-                    else _blocked_code(name)
-                )
+                target.__code__ = _blocked_code(name, target)
         elif hasattr(target, "__course_code__"):
             target.__code__ = target.__course_code__
             del target.__course_code__

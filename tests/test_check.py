@@ -139,3 +139,33 @@ def test_forbid_blocks_library_functions_inside_the_block_only():
     assert optim.Adam(lr=0.1).step(np.ones(2), np.ones(2))[0] == pytest.approx(0.9)
     with pytest.raises(ValueError, match="forbid takes course_utils functions"):
         check.forbid(42)
+
+
+def test_forbid_blocks_a_function_with_closure_variables_here_and_in_the_grader(monkeypatch):
+    """A decorated library function has free variables; its code is swapped all the same."""
+    import sys
+    import types
+
+    from tools.grading.worker import _blocker
+
+    def make(factor):
+        def scaled(x):
+            return factor * x
+
+        return scaled
+
+    module = types.ModuleType("course_closure_demo")
+    module.scaled = make(3)
+    module.scaled.__module__, module.scaled.__qualname__ = module.__name__, "scaled"
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    assert module.scaled.__code__.co_freevars == ("factor",)
+    with pytest.raises(AssertionError, match="your code called course_closure_demo.scaled"):
+        with check.forbid(module.scaled):
+            module.scaled(2)
+    assert module.scaled(2) == 6
+    forbid = _blocker()
+    forbid({"on": True, "names": ["course_closure_demo:scaled"]})
+    with pytest.raises(AssertionError, match="your code called course_closure_demo.scaled"):
+        module.scaled(2)
+    forbid({"on": False, "names": ["course_closure_demo:scaled"]})
+    assert module.scaled(2) == 6

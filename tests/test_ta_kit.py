@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tools import grade, student
+from tools.grading import report
 from tools.nbtext import script_to_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -419,7 +420,7 @@ def test_grading_writes_csv(graded):
     with open(tmp / "out" / "grades.csv", newline="", encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
     assert len(table) == len(rows) == 19
-    assert list(table[0]) == grade.FIELDS
+    assert list(table[0]) == report.GRADES
     students = {Path(r["student_file"]).name: r["student"] for r in table}
     assert students["correct_99_tiny.ipynb"] == "correct" and students["alice_99_tiny.ipynb"] == "08_lab_week3"
     with open(tmp / "out" / "summary.csv", newline="", encoding="utf-8") as fh:

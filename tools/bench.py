@@ -372,7 +372,8 @@ CELL_TIMEOUT = 180  # seconds; a notebook has 60 s in all, so a cell this slow h
 def run_notebook(path):
     """Execute one notebook in a fresh kernel (nbclient); print its time as JSON."""
     import nbformat
-    from nbexec import PatientClient  # nbclient without its stall after widget cells
+
+    from tools.nbexec import PatientClient  # nbclient without its stall after widget cells
 
     nb = nbformat.read(path, as_version=4)
     client = PatientClient(

@@ -40,7 +40,6 @@ from tools.grading.submission import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = report.GRADES
 
 
 def run_checker(job: dict, hidden: list[str], limit: float) -> dict:

@@ -9,40 +9,16 @@ fails the build if any other script or stylesheet of a page still has an ``http(
 It puts a language switch (English · 简体中文 · 繁體中文) at the top of every chapter page whose
 Chinese editions are on the site.
 
-It also lets Sphinx read (and so execute) two notebooks at once: sphinx-external-toc always loads
+It also lets Sphinx read two notebooks at once: sphinx-external-toc always loads
 sphinx-multitoc-numbering, which does not declare whether it is safe for parallel reading, so
 Sphinx falls back to one notebook at a time. That extension only replaces
 ``TocTreeCollector.assign_section_numbers``, which Sphinx calls in the main process after reading,
 so it is declared safe here.
-
-And it makes MyST-NB's notebook execution poll the kernel in short slices: nbclient's one long
-wait for a cell's reply sometimes sleeps through a reply that already arrived after a widget
-cell, until the cell's whole timeout (jupyter/nbclient#312). The fix is the course's own
-``tools/nbexec.py``, which the grader and the tests use too.
 """
 
 import re
-import sys
-from pathlib import Path
 
 from sphinx.errors import ExtensionError
-
-
-def _patient_nbclient() -> None:
-    """Give nbclient's NotebookClient the short-slice polling of tools/nbexec.PatientClient."""
-    for folder in Path(__file__).resolve().parents:
-        if (folder / "tools" / "nbexec.py").exists():
-            sys.path.insert(0, str(folder))  # the project root: tools is a package there
-            break
-    else:
-        raise ExtensionError("tools/nbexec.py not found above the book's source")
-    from nbclient import NotebookClient
-
-    from tools.nbexec import PatientClient
-
-    NotebookClient.poll_slice = PatientClient.poll_slice
-    NotebookClient._async_poll_for_reply = PatientClient._async_poll_for_reply
-
 
 REMOTE = re.compile(r"^\s*(https?:)?//")
 
@@ -93,7 +69,6 @@ def language_switch(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    _patient_nbclient()
     app.connect("html-page-context", keep_local, priority=900)
     app.connect("html-page-context", language_switch, priority=500)
     numbering = app.extensions.get("sphinx_multitoc_numbering")

@@ -46,7 +46,7 @@ def _blocker():
             target = _target(obj)[0]
             if on and name not in _originals:
                 _originals[name] = (target, target.__code__)
-                target.__code__ = _blocked(name)
+                target.__code__ = _blocked(name, target)
             elif not on and name in _originals:
                 function, code = _originals.pop(name)
                 function.__code__ = code
