@@ -104,7 +104,7 @@ test-book: $(BOOK_SITE) browser-deps
 	COURSE_BOOK_TESTS=1 $(BOOK_PY) -m pytest -p no:cacheprovider tests/book $(PYTEST_ARGS)
 
 # Benchmarks against PyTorch where a torch environment exists (docs/PERFORMANCE.md).
-bench: $(STAMP)
+bench: $(STAMP) grade-deps
 	$(PY) -m tools.bench $(BENCH_ARGS)
 
 # Teaching assistants: the student version (solutions stubbed) and grading of submissions.

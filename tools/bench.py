@@ -9,8 +9,11 @@ Prints one table of medians and ratios (Markdown, as in docs/PERFORMANCE.md):
               one after another and on 2 workers (each worker takes whole notebooks, as
               ``pytest -n 2 --dist loadfile`` does)
   playground  notebooks/playground.ipynb: kernel time of a slider move (recompute + redraw)
+  grading     ``tools.grade`` on six students' complete submissions (every chapter, solved) against
+              one execution of the course under nbval (``pytest -n 2 --dist loadfile``), the
+              issue's goal; and a class of 100 at the same rate
 
-    .venv/bin/python -m tools.bench                    # everything (about 10 minutes)
+    .venv/bin/python -m tools.bench                    # everything (about 15 minutes)
     .venv/bin/python -m tools.bench --quick            # fewer repeats
     .venv/bin/python -m tools.bench --only sweep --only mlp --json bench.json
     .venv/bin/python -m tools.bench --torch-python /tmp/torchenv_b/bin/python
@@ -47,7 +50,7 @@ NOTEBOOKS = ROOT / "notebooks"
 PLAYGROUND = NOTEBOOKS / "playground.ipynb"
 DIGITS = ROOT / "course_utils" / "datasets" / "digits.npz"
 DEFAULT_TORCH_PYTHON = "/tmp/torchenv/bin/python"
-SECTIONS = ("mlp", "sweep", "notebooks", "playground")
+SECTIONS = ("mlp", "sweep", "notebooks", "playground", "grading")
 
 SIZES = [64, 256, 256, 10]
 BATCH = 128
@@ -628,6 +631,62 @@ def probe_playground():
                 print(line, flush=True)
 
 
+# =============================================================================== 5. grading
+GRADING_STUDENTS, CLASS_SIZE = 6, 100
+
+
+def _wall(command, cwd=ROOT):
+    """Seconds ``command`` takes; its output is kept only if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env={**os.environ, "MPLBACKEND": "Agg"})
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+        raise RuntimeError(f"{' '.join(map(str, command[:4]))}… failed: {' / '.join(tail)}")
+    return seconds
+
+
+def bench_grading(students=GRADING_STUDENTS):
+    """The grader on a class of solved submissions, against the course executed once under nbval."""
+    import shutil
+    import tempfile
+
+    chapters = [p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if "### BEGIN SOLUTION" in p.read_text("utf-8")]
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(students):
+            folder = Path(tmp, "submissions", f"student{k + 1}")
+            folder.mkdir(parents=True)
+            for path in chapters:
+                shutil.copy2(path, folder / path.name)
+        grade_cmd = [sys.executable, "-m", "tools.grade", str(Path(tmp, "submissions")), "--out"]
+        grading = _wall([*grade_cmd, str(Path(tmp, "grades")), "--jobs", "2"])
+    course = _wall(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"]
+        + ["--nbval-lax", "--nbval-current-env", *map(str, sorted(NOTEBOOKS.glob("*.ipynb")))]
+    )
+    per_student = grading / students
+    return [
+        _row("grading", "the course executed once under nbval, 2 workers", [course], None, note="the yardstick"),
+        _row(
+            "grading",
+            f"{students} students' complete submissions graded, JOBS=2",
+            [grading],
+            None,
+            goal=f"≤ the course under nbval ({course:.0f} s)",
+            value_goal=course,
+            note=f"{len(chapters)} chapters each; {per_student:.1f} s a student",
+        ),
+        _row(
+            "grading",
+            f"a class of {CLASS_SIZE}, at the same rate",
+            [per_student * CLASS_SIZE],
+            None,
+            goal="minutes",
+            note=f"{per_student * CLASS_SIZE / 60:.0f} min",
+        ),
+    ]
+
+
 # =============================================================================== machine
 def machine():
     import threadpoolctl
@@ -718,6 +777,8 @@ def main(argv=None):
             rows += bench_notebooks()
         if "playground" in sections:
             rows += bench_playground()
+        if "grading" in sections:
+            rows += bench_grading()
     finally:
         torch.close()
     load_after = _load()
