@@ -651,15 +651,17 @@ def bench_grading(students=GRADING_STUDENTS):
     import shutil
     import tempfile
 
-    chapters = [p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if "### BEGIN SOLUTION" in p.read_text("utf-8")]
+    from tools.student import BEGIN
+
+    chapters = [p for p in sorted(NOTEBOOKS.glob("*.ipynb")) if BEGIN in p.read_text("utf-8")]
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(students):
             folder = Path(tmp, "submissions", f"student{k + 1}")
             folder.mkdir(parents=True)
             for path in chapters:
                 shutil.copy2(path, folder / path.name)
-        grade_cmd = [sys.executable, "-m", "tools.grade", str(Path(tmp, "submissions")), "--out"]
-        grading = _wall([*grade_cmd, str(Path(tmp, "grades")), "--jobs", "2"])
+        submissions, out = Path(tmp, "submissions"), Path(tmp, "grades")
+        grading = _wall([sys.executable, "-m", "tools.grade", str(submissions), "--out", str(out), "--jobs", "2"])
     course = _wall(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile"]
         + ["--nbval-lax", "--nbval-current-env", *map(str, sorted(NOTEBOOKS.glob("*.ipynb")))]
