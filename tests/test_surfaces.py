@@ -91,6 +91,24 @@ def test_known_minimum_is_a_local_minimum(name):
     assert np.all(np.linalg.eigvalsh(s.hessian(s.minimum)) >= -1e-12)  # w1w2: 0 along its valley
 
 
+@pytest.mark.parametrize("name", sorted(ALL_SURFACES))
+def test_gradient_matches_central_differences_at_random_points(name):
+    """Every surface's analytic gradient against central differences of its value, at 8 points of its window."""
+    s = ALL_SURFACES[name]
+    bounds = [s.bounds] if s.dim == 1 else s.bounds
+    low, high = np.array(bounds, dtype=float).T
+    rng = np.random.default_rng(4)
+    for theta in low + rng.uniform(0.05, 0.95, (8, s.dim)) * (high - low):
+        for step in (0, 3):
+            eps = 1e-6
+            numeric = [
+                (s.value(theta + eps * e, step) - s.value(theta - eps * e, step)) / (2 * eps) for e in np.eye(s.dim)
+            ]
+            np.testing.assert_allclose(
+                s.grad(theta, step), numeric, rtol=1e-6, atol=1e-7 * (1 + abs(float(s.value(theta, step))))
+            )
+
+
 def test_grid_2d_and_1d():
     X, Y, Z = surfaces.rosenbrock().grid(n=7)
     assert X.shape == Y.shape == Z.shape == (7, 7)
