@@ -273,6 +273,35 @@ def test_fit_early_stopping_callback_and_progress_bar(digits, capsys):
     assert "training" in capsys.readouterr().err  # the tqdm bar writes to stderr
 
 
+def test_fit_early_stopping_stops_patience_evaluations_after_the_best_and_keeps_a_copy(digits):
+    net = nn.MLP([64, 64, 10], seed=0)
+    history = train.fit(
+        net,
+        SGD(0.5, momentum=0.9),
+        digits.X_train[:200],
+        digits.y_train[:200],
+        epochs=200,
+        batch_size=50,
+        X_val=digits.X_val,
+        y_val=digits.y_val,
+        eval_every=2,
+        patience=3,
+        progress=False,
+    )
+    best = list(history.eval_step).index(history.best_step)
+    assert history.stopped_by == "patience" and best == np.argmin(history.val_loss)
+    # the third evaluation without a new best stops it: 3 evaluations x 2 steps after the best
+    assert history.eval_step[-1] == history.steps == history.best_step + 3 * 2 and len(history.val_loss) == best + 4
+    # best_params is a copy taken at best_step, not a view of the parameters that kept training
+    assert not np.shares_memory(history.best_params, net.params)
+    assert not np.array_equal(history.best_params, net.params)
+    at_best = net.loss(digits.X_val, digits.y_val, training=False, penalty=False, params=history.best_params)
+    assert at_best == pytest.approx(history.val_loss[best], rel=1e-12)
+    assert net.loss(digits.X_val, digits.y_val, training=False, penalty=False) == pytest.approx(
+        history.val_loss[-1], rel=1e-12
+    )
+
+
 def test_fit_learning_rate_record(digits):
     history = train.fit(
         nn.MLP([64, 8, 10]), SGD(lambda t: 0.1 / (t + 1)), digits.X_train, digits.y_train, steps=4, progress=False
