@@ -103,3 +103,74 @@ def test_the_grader_seeds_come_from_the_environment(monkeypatch):
 def test_bad_configurations_are_named(config, match):
     with pytest.raises(ValueError, match=match):
         lab.complete(config)
+
+
+BASELINE = {"optimizer": "sgd", "lr": 0.01}
+SWINGING = {"optimizer": "sgd", "lr": 0.3, "momentum": 0.9}  # its validation accuracy ends below its best
+
+
+def test_evaluate_scores_each_seed_by_its_own_runs_last_validation_accuracy():
+    histories = {seed: lab.run(BASELINE, seed)[1] for seed in (0, 1)}
+    assert histories[0].val_accuracy[-1] != histories[1].val_accuracy[-1]  # the seeds give different runs
+    assert lab.evaluate(BASELINE, seeds=(0, 1))["val_accuracy"] == [h.val_accuracy[-1] for h in histories.values()]
+    _, swinging = lab.run(SWINGING, 0)
+    assert swinging.val_accuracy.max() > swinging.val_accuracy[-1] + 0.03  # last, not best
+    assert lab.evaluate(SWINGING, seeds=(0,))["val_accuracy"] == [swinging.val_accuracy[-1]]
+
+
+def test_evaluate_compares_with_the_target_it_is_given():
+    mean = lab.evaluate(BASELINE, seeds=(0,))["mean"]
+    assert 0.8 < mean < 0.9
+    below, above = lab.evaluate(BASELINE, seeds=(0,), target=0.8), lab.evaluate(BASELINE, seeds=(0,), target=0.9)
+    assert below["passed"] and below["target"] == 0.8
+    assert not above["passed"] and above["target"] == 0.9
+
+
+def test_a_run_that_really_diverges_scores_zero():
+    with pytest.warns(Warning, match="diverged"):
+        _, history = lab.run({"optimizer": "sgd", "lr": 10.0}, 0)
+    assert history.diverged_at is not None and history.val_accuracy[-1] > 0
+    with pytest.warns(Warning, match="diverged"):
+        result = lab.evaluate({"optimizer": "sgd", "lr": 10.0}, seeds=(0,))
+    assert result["val_accuracy"] == [0.0] and result["mean"] == 0.0 and not result["passed"]
+
+
+@pytest.mark.parametrize("optimizer", sorted(lab.OPTIMIZERS))
+def test_weight_decay_reaches_the_optimizer(optimizer):
+    c = lab.complete({"optimizer": optimizer, "weight_decay": 0.01})
+    assert lab.optimizer_for(c, 10).weight_decay == 0.01
+
+
+def test_weight_decay_shrinks_the_trained_weights():
+    norms = [
+        np.linalg.norm(lab.run({"optimizer": "adam", "lr": 3e-3, "weight_decay": wd}, 0)[0].params) for wd in (0, 0.01)
+    ]
+    assert norms[1] < 0.8 * norms[0]  # measured 8.24 vs 14.08
+
+
+def test_test_score_is_measured_on_the_test_split():
+    config = {"optimizer": "adam", "lr": 1e-2, "hidden": [32]}
+    saved = lab._test_looks.copy()
+    lab._test_looks.clear()
+    try:
+        score = lab.test_score(config)
+    finally:
+        lab._test_looks[:] = saved
+    net, history = lab.run(config, 0)
+    d = lab.digits()
+    assert score == net.accuracy(d.X_test, d.y_test)
+    assert score != history.val_accuracy[-1]
+
+
+@pytest.mark.parametrize("batch_size", [32, 50])  # 1,078 is a multiple of neither: the last batch is short
+@pytest.mark.parametrize("schedule", ["cosine", "warmup_cosine", "one_cycle"])
+def test_decaying_schedules_span_the_whole_run(schedule, batch_size):
+    """The schedule is built for the steps the run takes (short last batch included) and ends near 0."""
+    lr = 0.05
+    h = lab.run({"optimizer": "sgd", "lr": lr, "schedule": schedule, "batch_size": batch_size}, 0, epochs=2)[1]
+    assert len(h.lr) == 2 * -(-1078 // batch_size)
+    assert 0 < h.lr[-1] < 0.02 * lr and h.lr.max() <= lr
+    assert np.all(np.diff(h.lr[np.argmax(h.lr) :]) <= 0)  # after the peak it only decreases
+    if schedule == "warmup_cosine":
+        warmup = lab.DEFAULTS["warmup_steps"]
+        assert h.lr[warmup] == lr and h.lr[warmup - 1] < lr
