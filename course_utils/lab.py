@@ -11,9 +11,23 @@ within the full budget, a higher target within a quarter of it, and the target w
 epoch; each tier is one point. A plain default Adam passes the first tier only.
 
 The seeds are :data:`SEEDS` while a student works; the grader scores on the seeds a teaching
-assistant sets in the environment variable ``COURSE_LAB_SEEDS`` (e.g. ``"11,12,13"``), which the
+assistant sets in the environment variable ``COURSE_LAB_SEEDS`` (e.g. ``"500-511"``), which the
 students' code never sees (:func:`scoring_seeds`). The test split is never used for choosing:
 :func:`test_score` answers once per process.
+
+**Why twelve seeds, and these targets.** A score is a mean over seeds, and a mean over other
+seeds differs: the grader's verdict must not hinge on which seeds it drew. Measured on 400 seeds
+(1000-1399), one seed's validation accuracy varies with a standard deviation of 0.008 after 2
+epochs and 0.011 after 1 epoch, for the notebook's model solution (RMSProp, lr 2e-3, batches of
+16, 256 units: means 0.962 and 0.948, a plateau that no variant we tried beat on fresh seeds) and
+for a default Adam alike (means 0.953 and 0.930). With three seeds the model solution passed a
+1-epoch target of 0.95 on only half of the seed sets. A mean over 12 seeds varies by 0.0023
+(2 epochs) and 0.0030 (1 epoch) from one set of seeds to another, so the targets 0.957 and 0.94
+sit about two of those spreads from both configurations: on random 12-seed sets the model
+solution passes tier 2 on 96 % and tier 3 on 99.5 % of them, a default Adam on 4 % and 0.1 %
+(on 43 disjoint sets: the model solution all of them, default Adam 2 and 0). Tier 1 (0.95 in 8
+epochs) is passed by both with a margin of 0.02 (SGD at its defaults reaches 0.85). A grader
+that scores on fewer than ``len(SEEDS)`` seeds is refused (:func:`scoring_seeds`).
 """
 
 from __future__ import annotations
@@ -30,10 +44,13 @@ EPOCHS_OF_BUDGET = 8
 MAX_PARAMS = 50_000
 #: The validation accuracy to reach, averaged over the seeds.
 TARGET = 0.95
-#: Seeds a configuration is scored on while a student works (initialisation and batch order).
-SEEDS = (0, 1, 2)
+#: Seeds a configuration is scored on while a student works (initialisation and batch order);
+#: the grader uses as many other seeds. Twelve, so that the mean hardly depends on which seeds.
+SEEDS = tuple(range(12))
 #: The lab's tiers, one point each: (epochs of budget, mean validation accuracy to reach).
-TIERS = ((EPOCHS_OF_BUDGET, TARGET), (2, 0.96), (1, TARGET))
+#: Calibrated on 400 seeds (module docstring): the model solution passes each on >= 96 % of
+#: 12-seed sets, a default Adam passes tier 1 only (tiers 2 and 3 on <= 4 % of the sets).
+TIERS = ((EPOCHS_OF_BUDGET, TARGET), (2, 0.957), (1, 0.94))
 
 OPTIMIZERS = {
     "sgd": optim.SGD,
@@ -77,19 +94,30 @@ def budget(epochs: int | None = None) -> int:
 
 
 def scoring_seeds() -> tuple[int, ...]:
-    """The seeds :func:`evaluate` uses by default: ``COURSE_LAB_SEEDS`` if set (the grader's), else SEEDS."""
+    """The seeds :func:`evaluate` uses by default: ``COURSE_LAB_SEEDS`` if set (the grader's), else SEEDS.
+
+    ``COURSE_LAB_SEEDS`` is a comma-separated list of seeds and ranges, e.g. ``"500-511"`` or
+    ``"500-505,600-605"``; at least ``len(SEEDS)`` different seeds, as the tiers are calibrated for
+    a mean over that many (a mean over fewer depends too much on which seeds were drawn)."""
     value = os.environ.get("COURSE_LAB_SEEDS", "").strip()
     if not value:
         return SEEDS
+    example = f"'500-{499 + len(SEEDS)}'"
+    seeds = []
     try:
-        seeds = tuple(int(v) for v in value.split(","))
+        for part in value.split(","):
+            first, _, last = part.strip().partition("-")
+            seeds.extend(range(int(first), int(last) + 1) if last else [int(first)])
     except ValueError:
         raise ValueError(
-            f"COURSE_LAB_SEEDS must be comma-separated integers such as '11,12,13', got {value!r}"
+            f"COURSE_LAB_SEEDS must be comma-separated integers or ranges such as {example}, got {value!r}"
         ) from None
-    if not seeds:
-        raise ValueError("COURSE_LAB_SEEDS names no seed")
-    return seeds
+    if len(set(seeds)) < len(SEEDS):
+        raise ValueError(
+            f"COURSE_LAB_SEEDS names {len(set(seeds))} different seed(s) ({value!r}); the lab's tiers are "
+            f"calibrated for a mean over at least {len(SEEDS)} seeds, e.g. COURSE_LAB_SEEDS={example[1:-1]}"
+        )
+    return tuple(dict.fromkeys(seeds))
 
 
 def complete(config: dict) -> dict:
@@ -177,7 +205,8 @@ def run(config: dict, seed: int = 0, progress: bool = False, epochs: int | None 
 
 def evaluate(config: dict, seeds=None, epochs: int | None = None, target: float | None = None) -> dict:
     """Score a configuration: validation accuracy per seed (default :func:`scoring_seeds`), their mean,
-    and whether it reaches ``target`` (default TARGET) within ``epochs`` (default the full budget)."""
+    whether it reaches ``target`` (default TARGET) within ``epochs`` (default the full budget), and
+    ``sem``, the standard error of the mean: how much the mean would vary over other seeds."""
     seeds = scoring_seeds() if seeds is None else tuple(seeds)
     target = TARGET if target is None else target
     scores = []
@@ -185,9 +214,11 @@ def evaluate(config: dict, seeds=None, epochs: int | None = None, target: float 
         net, history = run(config, seed, epochs=epochs)
         scores.append(float(history.val_accuracy[-1]) if history.diverged_at is None else 0.0)
     mean = float(np.mean(scores))
+    sem = float(np.std(scores, ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else float("nan")
     return {
         "val_accuracy": scores,
         "mean": mean,
+        "sem": sem,
         "passed": mean >= target,
         "budget": budget(epochs),
         "target": target,

@@ -62,23 +62,53 @@ def test_test_score_and_options():
         lab._test_looks[:] = monkeypatch_free
 
 
-SOLUTION = {"optimizer": "rmsprop", "lr": 2e-3, "batch_size": 16, "hidden": [256]}
+SOLUTION = {"optimizer": "rmsprop", "lr": 2e-3, "batch_size": 16, "hidden": [256]}  # the notebook's model answer
 
 
-def test_the_tiers_separate_default_adam_from_a_tuned_configuration():
-    """Default Adam passes the full budget only; the notebook's solution passes every tier."""
-    default = [lab.evaluate({"optimizer": "adam"}, epochs=e, target=t)["passed"] for e, t in lab.TIERS]
-    tuned = [lab.evaluate(SOLUTION, epochs=e, target=t)["passed"] for e, t in lab.TIERS]
-    assert default == [True, False, False] and tuned == [True, True, True]
+def _tiers_passed(config):
+    return [lab.evaluate(config, epochs=e, target=t)["passed"] for e, t in lab.TIERS]
+
+
+# Seed sets the tiers were not tuned on (lab's docstring: calibrated on seeds 1000-1399). Both were
+# fixed before they were run; on random 12-seed sets the model solution fails some tier on ~5 % of them.
+HELD_OUT = ["12-23", "500-511"]
+
+
+@pytest.mark.parametrize("seeds", [None, *HELD_OUT])
+def test_the_tiers_separate_default_adam_from_the_model_solution(seeds, monkeypatch):
+    """On the students' seeds and on seeds the grader might use: default Adam passes the full budget
+    only, the notebook's model solution passes every tier."""
+    if seeds is not None:
+        monkeypatch.setenv("COURSE_LAB_SEEDS", seeds)
+    assert len(lab.scoring_seeds()) == len(lab.SEEDS) == 12
+    assert _tiers_passed({"optimizer": "adam"}) == [True, False, False]
+    assert _tiers_passed(SOLUTION) == [True, True, True]
+
+
+def test_evaluate_reports_the_standard_error_of_its_mean():
+    result = lab.evaluate(BASELINE, seeds=(0, 1, 2), epochs=1)
+    scores = result["val_accuracy"]
+    assert result["sem"] == pytest.approx(np.std(scores, ddof=1) / np.sqrt(3)) and result["sem"] > 0
+    assert np.isnan(lab.evaluate(BASELINE, seeds=(0,), epochs=1)["sem"])
 
 
 def test_the_grader_seeds_come_from_the_environment(monkeypatch):
-    assert lab.scoring_seeds() == lab.SEEDS
-    monkeypatch.setenv("COURSE_LAB_SEEDS", "11, 12,13")
-    assert lab.scoring_seeds() == (11, 12, 13)
-    assert lab.evaluate({"optimizer": "adam"}, epochs=1)["seeds"] == (11, 12, 13)
+    assert lab.scoring_seeds() == lab.SEEDS == tuple(range(12))
+    monkeypatch.setenv("COURSE_LAB_SEEDS", "11, 12,13-20 ,30,31,40")
+    assert lab.scoring_seeds() == (11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 30, 31, 40)
+    monkeypatch.setenv("COURSE_LAB_SEEDS", "500-511")
+    assert lab.scoring_seeds() == tuple(range(500, 512))
+    assert lab.evaluate({"optimizer": "adam", "hidden": [16]}, epochs=1)["seeds"] == tuple(range(500, 512))
     monkeypatch.setenv("COURSE_LAB_SEEDS", "eleven")
-    with pytest.raises(ValueError, match="COURSE_LAB_SEEDS must be comma-separated integers"):
+    with pytest.raises(ValueError, match="COURSE_LAB_SEEDS must be comma-separated integers or ranges"):
+        lab.scoring_seeds()
+
+
+@pytest.mark.parametrize("value", ["11,12,13", "500-510", "1,1,1,1,1,1,1,1,1,1,1,1", "511-500"])
+def test_the_grader_must_score_on_as_many_seeds_as_the_students(value, monkeypatch):
+    """A mean over 3 seeds varies so much that the model solution failed tier 3 on half the seed sets."""
+    monkeypatch.setenv("COURSE_LAB_SEEDS", value)
+    with pytest.raises(ValueError, match="calibrated for a mean over at least 12 seeds, e.g. COURSE_LAB_SEEDS=500-511"):
         lab.scoring_seeds()
 
 
