@@ -78,9 +78,12 @@ HELD_OUT = ["12-23", "500-511"]
 def test_the_tiers_separate_default_adam_from_the_model_solution(seeds, monkeypatch):
     """On the students' seeds and on seeds the grader might use: default Adam passes the full budget
     only, the notebook's model solution passes every tier."""
+    expected = lab.SEEDS
     if seeds is not None:
         monkeypatch.setenv("COURSE_LAB_SEEDS", seeds)
-    assert len(lab.scoring_seeds()) == len(lab.SEEDS) == 12
+        first, last = map(int, seeds.split("-"))
+        expected = tuple(range(first, last + 1))
+    assert lab.scoring_seeds() == expected and len(expected) == len(lab.SEEDS) == 12
     assert _tiers_passed({"optimizer": "adam"}) == [True, False, False]
     assert _tiers_passed(SOLUTION) == [True, True, True]
 
