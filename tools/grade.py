@@ -206,6 +206,12 @@ def main(argv=None) -> int:
     if not args.submissions.is_dir():
         parser.error(f"SUBMISSIONS must be a folder of .ipynb files; {args.submissions} is not a folder")
     print(sandbox.isolation(), flush=True)
+    if not os.environ.get("COURSE_LAB_SEEDS", "").strip():
+        print(
+            "warning: COURSE_LAB_SEEDS is not set, so the lab (08) is scored on its public seeds 0-11, "
+            "which students can tune to; set e.g. COURSE_LAB_SEEDS=500-511",
+            flush=True,
+        )
     try:
         rows, summary = grade(
             args.submissions, args.out, args.timeout, jobs=args.jobs, full=args.full, progress=True, roster=args.roster
